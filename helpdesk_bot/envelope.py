@@ -1,0 +1,56 @@
+"""The one object that travels through the pipeline for each mail.
+
+Stages add to it in order (parse fills the headers and attachments, screen the verdict,
+documents the extracted text, classify the decision); none of them reaches back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.message
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+    #: Where it came from: "" for the mail itself, "zip:NAME", "forwarded", "tnef:winmail.dat".
+    origin: str = ""
+
+    @cached_property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass
+class Envelope:
+    raw: bytes
+    #: The root header block (and structure) for screening; parsed by the standard library.
+    headers: email.message.Message
+    message_id: str
+    subject: str
+    sender: str
+    sender_name: str = ""
+    reply_to: str = ""
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    date: dt.datetime | None = None
+    in_reply_to: str = ""
+    references: tuple[str, ...] = ()
+    text: str = ""
+    attachments: list[Attachment] = field(default_factory=list)
+    #: Attachments that could not be decoded or were refused by a limit, with the reason.
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+    defects: list[str] = field(default_factory=list)
+
+    @property
+    def reply_address(self) -> str:
+        return self.reply_to or self.sender
+
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        return self.to + self.cc
