@@ -1,0 +1,178 @@
+"""The request type, the documents received and the documents missing.
+
+The attached document decides ("the attached document decides", DOMAIN.md): a type whose
+trigger document is attached beats any subject or body. Subject and body break ties between
+types consistent with the documents (an SK alone: reset, replacement, joining or an extra
+admin?), and decide alone only when no known document is attached. Every step that counted
+is recorded as a Hit, so "why this type?" always has an answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .documents import DocumentText
+from .envelope import Envelope
+from .fields import extract_fields, find_kode_tender, normalise
+from .recognise import Recognition, recognise
+from .ruleset import RequestType, RuleSet
+
+
+@dataclass(frozen=True)
+class Hit:
+    rule: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.detail}"
+
+
+@dataclass
+class AttachmentResult:
+    filename: str
+    documents: list[Recognition]
+    method: str
+    error: str = ""
+    detail: str = ""
+
+
+@dataclass
+class Classification:
+    request_type: str
+    type_name: str
+    documents: list[str]
+    missing: list[str]
+    fields: dict[str, str]
+    field_problems: dict[str, str]
+    #: Data the SLA requires that the documents lack (e.g. "NIP", "alamat email").
+    lacking_data: list[str]
+    hits: list[Hit]
+    attachments: list[AttachmentResult] = field(default_factory=list)
+    #: Every type's score, for --explain.
+    scores: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def reasons(self) -> list[str]:
+        return [str(h) for h in self.hits]
+
+
+#: The SLA asks four data of an Administrator Agency (DOMAIN.md).
+ADMIN_DATA = {"nama_lengkap": "Nama Lengkap", "nip": "NIP", "telepon": "No. Telepon/HP", "email": "alamat email"}
+ADMIN_DOCS = ("sk_admin_agency", "surat_permohonan_reset_password", "surat_permohonan_penggantian_admin")
+
+DOC_TRIGGER = 100
+DOC_REQUIRED = 10
+KW_SUBJECT = 3
+KW_BODY = 2
+KW_ATTACHMENT = 1
+
+
+def recognise_attachments(docs: list[DocumentText], rules: RuleSet) -> list[AttachmentResult]:
+    return [
+        AttachmentResult(d.filename, recognise(d.text, d.filename, rules), d.method, d.error, d.detail)
+        for d in docs
+    ]
+
+
+def _keyword_score(rt: RequestType, subject: str, body: str, attachment_text: str) -> tuple[int, list[Hit]]:
+    best, hits = 0, []
+    for where, text, weight in (("subject", subject, KW_SUBJECT), ("body", body, KW_BODY),
+                                ("attachment text", attachment_text, KW_ATTACHMENT)):
+        for rx in rt.keywords:
+            m = rx.search(text)
+            if m:
+                hits.append(Hit(f"keyword:{rt.id}", f"{where} matches {rx.pattern!r}: {m.group(0)[:60]!r}"))
+                best = max(best, weight * rt.keyword_weight)
+                break
+    return best, hits
+
+
+def decide(found: set[str], subject: str, body: str, attachment_text: str, rules: RuleSet) -> tuple[RequestType, list[Hit], dict[str, int]]:
+    scores: dict[str, int] = {}
+    hits_by_type: dict[str, list[Hit]] = {}
+    for rt in rules.types.values():
+        if rt.fallback:
+            continue
+        score, hits = 0, []
+        triggered = found & set(rt.triggers)
+        consistent = found & set(rt.required)
+        for doc in sorted(triggered):
+            score += DOC_TRIGGER
+            hits.append(Hit(f"document:{rt.id}", f"{doc} attached (decides {rt.id})"))
+        for doc in sorted(consistent - triggered):
+            score += DOC_REQUIRED
+            hits.append(Hit(f"document:{rt.id}", f"{doc} attached (required by {rt.id})"))
+        kw, kw_hits = _keyword_score(rt, subject, body, attachment_text)
+        if found and not consistent:
+            kw = 0  # a document is attached that this type has no use for: words cannot make it
+        score += kw
+        if kw:
+            hits.extend(kw_hits)
+        scores[rt.id] = score
+        hits_by_type[rt.id] = hits
+    ranked = sorted((t for t in rules.types.values() if not t.fallback and scores[t.id] > 0),
+                    key=lambda t: (scores[t.id], t.priority), reverse=True)
+    if not ranked:
+        fb = rules.fallback
+        why = "no known document and no keyword" if not found else f"documents {sorted(found)} decide no type"
+        return fb, [Hit(f"fallback:{fb.id}", why)], scores
+    winner = ranked[0]
+    hits = hits_by_type[winner.id]
+    if len(ranked) > 1 and scores[ranked[1].id] == scores[winner.id]:
+        hits.append(Hit("tie-break", f"{winner.id} over {ranked[1].id} by priority {winner.priority} > {ranked[1].priority}"))
+    return winner, hits, scores
+
+
+def _lacking_admin_data(rt: RequestType, fields: dict[str, str], problems: dict[str, str], found: set[str]) -> list[str]:
+    if not (found & set(ADMIN_DOCS)) or not (set(rt.required) & set(ADMIN_DOCS)):
+        return []
+    lacking = []
+    for key, label in ADMIN_DATA.items():
+        if key in problems:
+            lacking.append(f"{label} ({problems[key]})")
+        elif key not in fields:
+            lacking.append(label)
+    return lacking
+
+
+def classify(env: Envelope, docs: list[DocumentText], rules: RuleSet) -> Classification:
+    attachments = recognise_attachments(docs, rules)
+    found_order: list[str] = []
+    doc_hits: list[Hit] = []
+    for att in attachments:
+        for r in att.documents:
+            if r.doc_id not in found_order:
+                found_order.append(r.doc_id)
+            doc_hits.append(Hit(f"recognised:{r.doc_id}", f"{att.filename} p.{r.page} by {r.how} {r.matched!r} ({r.score:g})"))
+    found = set(found_order)
+    unrecognised_text = "\n".join(
+        normalise(d.text[:3000]) for d, a in zip(docs, attachments) if not a.documents)
+    rt, hits, scores = decide(found, normalise(env.subject), normalise(env.text[:5000]), unrecognised_text, rules)
+    fields: dict[str, str] = {}
+    problems: dict[str, str] = {}
+    for d, att in zip(docs, attachments):
+        for r in att.documents:
+            spec = rules.forms.get(r.doc_id)
+            if spec and spec.fields:
+                got = extract_fields(d.text, spec.fields, d.form_values)
+                for k, v in got.values.items():
+                    fields.setdefault(k, v)
+                for k, v in got.problems.items():
+                    problems.setdefault(k, v)
+    if "kode_tender" not in fields:
+        kode = find_kode_tender(f"{env.subject}\n{env.text[:5000]}")
+        if kode and rt.id in ("ubah_jadwal", "uji_forensik", "perbaikan_aplikasi"):
+            fields["kode_tender"] = kode
+    missing = [d for d in rt.required if d not in found]
+    return Classification(
+        request_type=rt.id,
+        type_name=rt.name,
+        documents=found_order,
+        missing=missing,
+        fields=fields,
+        field_problems=problems,
+        lacking_data=_lacking_admin_data(rt, fields, problems, found),
+        hits=doc_hits + hits,
+        attachments=attachments,
+        scores=scores,
+    )

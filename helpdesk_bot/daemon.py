@@ -1,0 +1,263 @@
+"""The daemon: one thread per mailbox (IDLE or polling), one sender thread, one clock.
+
+Each mailbox thread owns its connection and its own database connection: it fetches what the
+ledger has not recorded, runs the pipeline, and acknowledges each message only after the
+pipeline committed its outcome. Errors are logged and retried with backoff; they never end
+the loop. ``run_once`` is the same work done once, for cron jobs, tests and backlogs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from .config import Config, MailboxConfig
+from .office_hours import OfficeCalendar
+from .outbox import DeliveryResult, Sender
+from .pipeline import Outcome, Pipeline
+from .reload import RulesHolder
+from .sources import Source, open_source
+from .tickets import Store
+
+log = structlog.get_logger("helpdesk_bot.daemon")
+
+
+@dataclass
+class Summary:
+    counts: dict[str, int] = field(default_factory=dict)
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, out: Outcome) -> None:
+        self.counts[out.kind] = self.counts.get(out.kind, 0) + 1
+
+    def add_delivery(self, d: DeliveryResult) -> None:
+        self.sent += d.sent
+        self.retried += d.retried
+        self.failed += d.failed
+
+
+def open_store(config: Config, clock: Callable[..., Any] | None = None) -> Store:
+    path = config.resolve(config.storage.database)
+    return Store(path, clock=clock) if clock else Store(path)
+
+
+class Daemon:
+    def __init__(self, config: Config, rules: RulesHolder | None = None, hooks_factory: Callable[[], list[Any]] | None = None):
+        self.config = config
+        self.rules = rules or RulesHolder(config)
+        self.calendar = OfficeCalendar(config.working_hours, config.helpdesk.timezone)
+        self.stop_event = threading.Event()
+        self.outbox_event = threading.Event()
+        self.hooks_factory = hooks_factory or default_hooks
+        self._threads: list[threading.Thread] = []
+        self._sent_copies: dict[str, Source] = {}
+        self._sent_lock = threading.Lock()
+
+    # -- building blocks -----------------------------------------------------------------------
+
+    def pipeline(self, store: Store) -> Pipeline:
+        return Pipeline(self.config, store, self.rules.get, self.calendar, hooks=self.hooks_factory())
+
+    def drain(self, source: Source, pipeline: Pipeline, summary: Summary | None = None) -> int:
+        """Process every pending message of one source; return how many were processed."""
+        n = 0
+        for msg in source.fetch_new():
+            if self.stop_event.is_set():
+                break
+            out = pipeline.process(msg)
+            if out.kind == "quarantined":
+                try:
+                    source.quarantine(msg)
+                except Exception as e:  # the quarantine row is committed; moving is a courtesy
+                    log.warning("quarantine_move_failed", mailbox=source.name, key=msg.key, error=str(e))
+            source.ack(msg)
+            if summary is not None:
+                summary.add(out)
+            if out.replies:
+                self.outbox_event.set()
+            n += 1
+        return n
+
+    def _on_sent(self, row: dict[str, Any]) -> None:
+        """Append a copy of each sent mail to its mailbox's Sent folder."""
+        name = row.get("mailbox") or ""
+        mb = next((m for m in self.config.mailbox if m.name == name), None)
+        if mb is None or mb.kind != "imap" or not mb.sent_folder:
+            return
+        with self._sent_lock:
+            src = self._sent_copies.get(name)
+            if src is None:
+                store = open_store(self.config)
+                src = open_source(mb, self.config, store)
+                src.connect()
+                self._sent_copies[name] = src
+            try:
+                src.append_sent(row["raw"])
+            except Exception:
+                self._sent_copies.pop(name, None)
+                raise
+
+    # -- run once -------------------------------------------------------------------------------
+
+    def run_once(self) -> Summary:
+        summary = Summary()
+        store = open_store(self.config)
+        try:
+            pipeline = self.pipeline(store)
+            for mb in self.config.mailbox:
+                source = open_source(mb, self.config, store)
+                try:
+                    source.connect()
+                    self.drain(source, pipeline, summary)
+                except Exception as e:
+                    summary.errors.append(f"{mb.name}: {type(e).__name__}: {e}")
+                    log.error("mailbox_failed", mailbox=mb.name, error=str(e))
+                finally:
+                    source.close()
+            summary.add_delivery(Sender(self.config, store, self._on_sent).flush(ignore_backoff=True))
+        finally:
+            self._close_sent_copies()
+            store.close()
+        return summary
+
+    # -- run forever ----------------------------------------------------------------------------
+
+    def _mailbox_loop(self, mb: MailboxConfig) -> None:
+        store = open_store(self.config)
+        pipeline = self.pipeline(store)
+        source = open_source(mb, self.config, store)
+        delay = 1.0
+        while not self.stop_event.is_set():
+            try:
+                ensure = getattr(source, "ensure_connected", None)
+                if ensure is not None:
+                    ensure(self.stop_event)
+                else:
+                    source.connect()
+                self.drain(source, pipeline)
+                delay = 1.0
+                source.wait(mb.idle_timeout if mb.kind == "imap" else mb.poll_interval, self.stop_event)
+            except Exception as e:
+                log.warning("mailbox_error", mailbox=mb.name, error=f"{type(e).__name__}: {e}", retry_in=delay)
+                try:
+                    source.close()
+                except Exception:
+                    pass
+                self.stop_event.wait(delay)
+                delay = min(delay * 2, 60.0)
+        source.close()
+        store.close()
+
+    def _sender_loop(self) -> None:
+        store = open_store(self.config)
+        sender = Sender(self.config, store, self._on_sent)
+        while not self.stop_event.is_set():
+            try:
+                sender.flush()
+            except Exception as e:
+                log.error("sender_error", error=f"{type(e).__name__}: {e}")
+            self.outbox_event.wait(5.0)
+            self.outbox_event.clear()
+        store.close()
+
+    def _clock_loop(self) -> None:
+        """Rules hot reload and the scheduled work (reminders, digest) on one slow clock."""
+        from . import scheduler
+
+        store = open_store(self.config)
+        jobs = scheduler.Jobs(self.config, store, self.rules.get, self.calendar)
+        last_tick = 0.0
+        while not self.stop_event.is_set():
+            try:
+                self.rules.reload_if_changed()
+                if time.monotonic() - last_tick >= scheduler.TICK_SECONDS:
+                    last_tick = time.monotonic()
+                    if jobs.tick():
+                        self.outbox_event.set()
+            except Exception as e:
+                log.error("clock_error", error=f"{type(e).__name__}: {e}")
+            self.stop_event.wait(2.0)
+        store.close()
+
+    def start(self) -> None:
+        for mb in self.config.mailbox:
+            self._spawn(f"mailbox-{mb.name}", self._mailbox_loop, mb)
+        self._spawn("sender", self._sender_loop)
+        self._spawn("clock", self._clock_loop)
+        log.info("daemon_started", mailboxes=[m.name for m in self.config.mailbox], rules=self.rules.get().version,
+                 pid=os.getpid())
+
+    def _spawn(self, name: str, target: Callable[..., None], *args: Any) -> None:
+        t = threading.Thread(target=target, args=args, name=name, daemon=True)
+        t.start()
+        self._threads.append(t)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.stop_event.set()
+        self.outbox_event.set()
+        for t in self._threads:
+            t.join(timeout)
+        self._close_sent_copies()
+        log.info("daemon_stopped")
+
+    def _close_sent_copies(self) -> None:
+        with self._sent_lock:
+            for src in self._sent_copies.values():
+                try:
+                    src.close()
+                except Exception:
+                    pass
+            self._sent_copies.clear()
+
+    def run_forever(self) -> None:
+        """Run until SIGTERM/SIGINT; SIGHUP reloads rules, forms and templates."""
+        signal.signal(signal.SIGTERM, lambda *_: self.stop_event.set())
+        signal.signal(signal.SIGINT, lambda *_: self.stop_event.set())
+        signal.signal(signal.SIGHUP, lambda *_: threading.Thread(target=self.rules.reload, args=("SIGHUP",)).start())
+        self.start()
+        notify = _systemd_notifier()
+        notify("READY=1")
+        while not self.stop_event.wait(5.0):
+            notify("WATCHDOG=1")
+        notify("STOPPING=1")
+        self.stop()
+
+
+def default_hooks() -> list[Any]:
+    """Handlers for mail in a ticket's thread (staff commands, password confirmations)."""
+    try:
+        from .workflow import thread_hooks
+    except ImportError:
+        return []
+    return thread_hooks()
+
+
+def _systemd_notifier() -> Callable[[str], None]:
+    """sd_notify over $NOTIFY_SOCKET (Type=notify, WatchdogSec); a no-op outside systemd."""
+    import socket
+
+    addr = os.environ.get("NOTIFY_SOCKET")
+    if not addr:
+        return lambda _msg: None
+    if addr.startswith("@"):
+        addr = "\0" + addr[1:]
+
+    def send(msg: str) -> None:
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+                s.connect(addr)
+                s.sendall(msg.encode())
+        except OSError:
+            pass
+
+    return send

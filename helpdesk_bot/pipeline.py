@@ -1,0 +1,372 @@
+"""One mail through every stage: parse → screen → thread → documents → classify → tickets → replies.
+
+``Pipeline.process`` never raises for a bad mail: whatever happens, the mail ends as a ticket,
+a follow-up on a ticket, a recorded duplicate or suppression, or a quarantine entry with its
+reason and traceback, and that outcome is committed in one transaction together with the
+replies it causes. Only then does the loop acknowledge the message in its mailbox.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from . import redact as redaction
+from .classify import Classification, classify, decide
+from .config import Config
+from .documents import DocumentText, extract_all
+from .envelope import Envelope
+from .fields import normalise
+from .office_hours import OfficeCalendar, format_datetime_id
+from .parse import ParseError, parse
+from .ratelimit import over_limit
+from .recognise import recognise
+from .replies import Outgoing, Renderer, reply_subject
+from .ruleset import RequestType, RuleSet
+from .screen import ScreenContext, screen
+from .sources.base import SourceMessage
+from .tickets import Store, Ticket
+from .trust import sender_authentication
+
+log = structlog.get_logger("helpdesk_bot.pipeline")
+
+_TICKET_TAG = re.compile(r"\[\s*([A-Z]{1,6}-\d{4}-\d{3,6})\s*\]")
+
+
+@dataclass
+class Outcome:
+    #: ticket, followup, duplicate, suppressed, quarantined, command, already_done
+    kind: str
+    ticket_id: str | None = None
+    reason: str = ""
+    replies: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Prepared:
+    """What the slow stages (documents, classify) produce, before the write transaction."""
+
+    env: Envelope
+    docs: list[DocumentText]
+    result: Classification | None = None
+
+
+class RedactingCache:
+    """The extraction cache stores text with credentials already masked (issue: secrets)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def get(self, sha256: str) -> DocumentText | None:
+        return self.store.get(sha256)
+
+    def put(self, doc: DocumentText) -> None:
+        self.store.put(dataclasses.replace(doc, text=redaction.redact(doc.text),
+                                           form_values=redaction.redact_mapping(doc.form_values)))
+
+
+class Pipeline:
+    def __init__(self, config: Config, store: Store, rules: Callable[[], RuleSet],
+                 calendar: OfficeCalendar | None = None, hooks: list[Any] | None = None):
+        self.config = config
+        self.store = store
+        self._rules = rules
+        self.calendar = calendar or OfficeCalendar(config.working_hours, config.helpdesk.timezone)
+        self.cache = RedactingCache(store)
+        #: Extra handlers consulted for threaded mail (staff commands, confirmations); each has
+        #: ``handle(pipeline, env, ticket, msg) -> Outcome | None`` and runs inside the transaction.
+        self.hooks = hooks or []
+
+    @property
+    def rules(self) -> RuleSet:
+        return self._rules()
+
+    def renderer(self) -> Renderer:
+        return Renderer(self.config, self.rules.templates_dir)
+
+    # -- entry point -----------------------------------------------------------------------
+
+    def process(self, msg: SourceMessage) -> Outcome:
+        if self.store.is_done(msg.mailbox, msg.key):
+            return Outcome("already_done")
+        env: Envelope | None = None
+        try:
+            if len(msg.raw) > self.config.limits.max_mail_bytes:
+                raise ParseError(f"mail of {len(msg.raw)} bytes exceeds limits.max_mail_bytes")
+            env = parse(msg.raw)
+            return self._process(msg, env)
+        except Exception as e:
+            return self.quarantine(msg, env, f"{type(e).__name__}: {e}", traceback.format_exc())
+
+    def quarantine(self, msg: SourceMessage, env: Envelope | None, reason: str, tb: str) -> Outcome:
+        import hashlib
+
+        with self.store.transaction():
+            qid = self.store.add_quarantine(
+                mailbox=msg.mailbox, key=msg.key, message_id=env.message_id if env else "",
+                sender=env.sender if env else "", subject=env.subject if env else "", reason=redaction.redact(reason),
+                traceback=redaction.redact(tb), raw=msg.raw)
+            self.store.record_message(msg.mailbox, msg.key, message_id=env.message_id if env else "",
+                                      sha256=hashlib.sha256(msg.raw).hexdigest(), sender=env.sender if env else "",
+                                      subject=env.subject if env else "", outcome="quarantined", reason=reason)
+            self.store.add_event(None, "quarantined", mailbox=msg.mailbox, key=msg.key, quarantine_id=qid, reason=reason[:300])
+        log.error("mail_quarantined", mailbox=msg.mailbox, key=msg.key, reason=reason[:300], quarantine_id=qid)
+        return Outcome("quarantined", reason=reason)
+
+    # -- the stages --------------------------------------------------------------------------
+
+    def _process(self, msg: SourceMessage, env: Envelope) -> Outcome:
+        verdict = screen(env, ScreenContext(own_addresses=self.config.own_addresses))
+        if verdict.suppress:
+            return self._record_only(msg, env, "suppressed", verdict.rule, verdict.reason)
+        previous = self.store.message_outcome(env.message_id)
+        if previous is not None:
+            return self._record_only(msg, env, "duplicate", "same-message-id",
+                                     f"already processed from {previous['mailbox']}", previous["ticket_id"] or "")
+        ticket_id = self._thread(env)
+        if ticket_id:
+            ticket = self.store.ticket(ticket_id)
+            if ticket is not None:
+                for hook in self.hooks:
+                    with self.store.transaction():
+                        out = hook.handle(self, env, ticket, msg)
+                        if out is not None:
+                            self._record(msg, env, out)
+                            return out
+                return self._followup(msg, env, ticket)
+        prepared = self._prepare(env)
+        return self._new_ticket(msg, prepared)
+
+    def _thread(self, env: Envelope) -> str | None:
+        ids = [env.in_reply_to, *reversed(env.references)]
+        found = self.store.ticket_for_message_ids(ids)
+        if found:
+            return found
+        m = _TICKET_TAG.search(env.subject or "")
+        if m and self.store.ticket(m.group(1)) is not None:
+            return m.group(1)
+        return None
+
+    def _prepare(self, env: Envelope) -> Prepared:
+        docs = extract_all(env.attachments, self.config.limits, self.cache)
+        docs = [dataclasses.replace(d, text=redaction.redact(d.text)) for d in docs]
+        return Prepared(env, docs, classify(env, docs, self.rules))
+
+    def _record_only(self, msg: SourceMessage, env: Envelope, outcome: str, rule: str, reason: str, ticket_id: str = "") -> Outcome:
+        out = Outcome(outcome, ticket_id or None, f"{rule}: {reason}")
+        with self.store.transaction():
+            self._record(msg, env, out, rule=rule, reason=reason)
+            if ticket_id and outcome == "suppressed":
+                self.store.add_event(ticket_id, "suppressed_mail", rule=rule, reason=reason)
+        log.info(f"mail_{outcome}", mailbox=msg.mailbox, sender=env.sender, rule=rule, reason=reason[:200], ticket=ticket_id or None)
+        return out
+
+    def _record(self, msg: SourceMessage, env: Envelope, out: Outcome, rule: str = "", reason: str = "") -> None:
+        import hashlib
+
+        self.store.record_message(msg.mailbox, msg.key, message_id=env.message_id,
+                                  sha256=hashlib.sha256(msg.raw).hexdigest(), sender=env.sender, subject=env.subject,
+                                  outcome=out.kind, rule=rule, reason=reason or out.reason, ticket_id=out.ticket_id or "")
+
+    # -- when will it be handled ---------------------------------------------------------------
+
+    def schedule(self, rt: RequestType, received: dt.datetime) -> tuple[dt.datetime, dt.datetime, str]:
+        """(start, due, sentence for the requester)."""
+        cal = self.calendar
+        start = cal.next_opening(received)
+        due = cal.add_working_hours(start, rt.due_hours) if rt.due_hours else start
+        if cal.is_open(received):
+            text = (f"Permohonan Saudara diterima pada jam kerja dan akan kami proses paling lambat "
+                    f"{format_datetime_id(due, self.config.helpdesk.timezone)}.")
+        else:
+            text = (f"Permohonan Saudara diterima di luar jam kerja dan akan mulai kami proses pada "
+                    f"{format_datetime_id(start, self.config.helpdesk.timezone)}.")
+        return start, due, text
+
+    # -- replies ------------------------------------------------------------------------------
+
+    def reply_allowed(self, env: Envelope) -> tuple[bool, str]:
+        """Rate limits and sender trust: whether an automatic reply may go to this sender."""
+        now = self.store.now()
+        to = env.reply_address
+        why = over_limit(
+            self.store.automatic_replies_since(now - dt.timedelta(hours=1), to),
+            self.store.automatic_replies_since(now - dt.timedelta(days=1), to),
+            self.store.automatic_replies_since(now - dt.timedelta(hours=1)),
+            self.config.screening,
+        )
+        if why:
+            return False, why
+        if self.config.screening.no_reply_on_dmarc_fail:
+            auth = sender_authentication(env, self.config.screening.trusted_authserv_ids)
+            if auth.failed_dmarc:
+                return False, f"DMARC failed for the sender's domain ({auth.detail}); no reply to a possibly forged address"
+        if not to or "@" not in to:
+            return False, "no address to reply to"
+        return True, ""
+
+    def enqueue(self, out: Outgoing, ticket_id: str | None, mailbox: str) -> None:
+        self.store.enqueue(ticket_id=ticket_id, kind=out.kind, automatic=out.automatic, message_id=out.message_id,
+                           mail_from=self.config.smtp.from_address, recipients=out.recipients,
+                           raw=out.message.as_bytes(), mailbox=mailbox)
+        if ticket_id:
+            self.store.link_message_id(out.message_id, ticket_id)
+
+    def ack_context(self, ticket: Ticket, rt: RequestType, result: Classification, docs: list[DocumentText],
+                    env: Envelope, when: str, update: bool = False) -> dict[str, Any]:
+        rules = self.rules
+        unreadable = [{"filename": d.filename, "reason": UNREADABLE_REASONS.get(d.error, d.error)} for d in docs if d.error]
+        labels = {"kode_tender": "Kode Tender", "nama_paket": "Nama Paket", "satuan_kerja": "Satuan Kerja",
+                  "pokja": "Pokja Pemilihan", "tahapan": "Tahapan", "jadwal_semula": "Jadwal Semula",
+                  "jadwal_perubahan": "Jadwal Perubahan", "nama_lengkap": "Nama Lengkap", "nip": "NIP",
+                  "telepon": "No. Telepon/HP", "email": "Alamat Email", "nama_peserta": "Nama Peserta",
+                  "nama_file": "Nama File"}
+        shown = [(labels[k], v) for k, v in ticket.fields.items() if k in labels]
+        return dict(
+            ticket=ticket, requester_name=env.sender_name or ticket.requester_name, type_name=rt.name,
+            received=[rules.form_name(d) for d in ticket.documents],
+            missing=[rules.form_name(d) for d in ticket.missing], lacking=ticket.lacking,
+            unreadable=unreadable, fields=shown, when=when, update=update, urgent=ticket.urgent,
+            working_hours_only=rt.working_hours_only, result_by_email=rt.result_by_email,
+            never_store_password=rt.never_store_password, bimtek=rt.id in ("penggantian_admin", "admin_tambahan", "bergabung"),
+            blank_forms=False,
+        )
+
+    def _reply(self, ticket: Ticket, rt: RequestType, result: Classification, docs: list[DocumentText], env: Envelope,
+               when: str, mailbox: str, update: bool = False) -> list[str]:
+        allowed, why = self.reply_allowed(env)
+        if not allowed:
+            self.store.add_event(ticket.id, "reply_withheld", reason=why)
+            if "DMARC" in why:
+                self.store.update_ticket(ticket.id, needs_staff=why)
+            log.warning("reply_withheld", ticket=ticket.id, reason=why)
+            return []
+        out = self.renderer().build(
+            template=rt.reply, to=env.reply_address, subject=reply_subject(ticket.id, env.subject),
+            in_reply_to=env.message_id, references=env.references,
+            kind=("ack_update" if update else rt.reply),
+            **self.ack_context(ticket, rt, result, docs, env, when, update))
+        self.enqueue(out, ticket.id, mailbox)
+        return [out.message_id]
+
+    # -- new tickets and follow-ups -------------------------------------------------------------
+
+    def _initial_status(self, rt: RequestType, result: Classification) -> str:
+        if rt.refuse:
+            return "ditolak"
+        if result.missing or result.lacking_data:
+            return "menunggu_kelengkapan"
+        return "baru" if rt.fallback else "antre"
+
+    def _new_ticket(self, msg: SourceMessage, p: Prepared) -> Outcome:
+        env, result = p.env, p.result
+        assert result is not None
+        rules = self.rules
+        rt = rules.types[result.request_type]
+        now = self.store.now()
+        start, due, when = self.schedule(rt, now)
+        with self.store.transaction():
+            # Re-check inside the write lock: the same mail may have arrived in the other mailbox.
+            if self.store.is_done(msg.mailbox, msg.key):
+                return Outcome("already_done")
+            previous = self.store.message_outcome(env.message_id)
+            if previous is not None:
+                out = Outcome("duplicate", previous["ticket_id"], "same Message-ID already processed")
+                self._record(msg, env, out, rule="same-message-id")
+                return out
+            ticket_id = self.store.create_ticket(
+                self.config.helpdesk.ticket_prefix, request_type=rt.id, status=self._initial_status(rt, result),
+                requester=env.reply_address, requester_name=env.sender_name, mailbox=msg.mailbox,
+                subject=env.subject[:300], message_id=env.message_id, documents=result.documents,
+                missing=result.missing, fields=redaction.redact_mapping(result.fields), lacking=result.lacking_data,
+                reasons=result.reasons[:50], start_at=start, due_at=due if not rt.refuse else None,
+                closed_at=now if rt.refuse else None)
+            self.store.link_message_id(env.message_id, ticket_id)
+            self.store.add_event(ticket_id, "created", actor=env.reply_address, request_type=rt.id,
+                                 documents=result.documents, missing=result.missing, mailbox=msg.mailbox,
+                                 unreadable=[(d.filename, d.error) for d in p.docs if d.error], rules=rules.version)
+            ticket = self.store.ticket(ticket_id)
+            assert ticket is not None
+            replies = self._reply(ticket, rt, result, p.docs, env, when, msg.mailbox)
+            out = Outcome("ticket", ticket_id, f"{rt.id}; missing {result.missing}", replies)
+            self._record(msg, env, out, rule=rt.id)
+        log.info("ticket_created", ticket=ticket_id, request_type=rt.id, mailbox=msg.mailbox,
+                 documents=result.documents, missing=result.missing, replies=len(replies))
+        return out
+
+    def _followup(self, msg: SourceMessage, env: Envelope, ticket: Ticket) -> Outcome:
+        """A reply in a ticket's thread: new documents complete it; anything else is noted."""
+        docs = extract_all(env.attachments, self.config.limits, self.cache)
+        docs = [dataclasses.replace(d, text=redaction.redact(d.text)) for d in docs]
+        rules = self.rules
+        new_docs: list[str] = []
+        fields: dict[str, str] = {}
+        for d in docs:
+            for r in recognise(d.text, d.filename, rules):
+                if r.doc_id not in ticket.documents and r.doc_id not in new_docs:
+                    new_docs.append(r.doc_id)
+        all_docs = ticket.documents + new_docs
+        rt = rules.types.get(ticket.request_type, rules.fallback)
+        if rt.fallback and new_docs:
+            rt, _hits, _ = decide(set(all_docs), normalise(ticket.subject), normalise(env.text[:3000]), "", rules)
+        result = classify(env, docs, rules)
+        for k, v in result.fields.items():
+            fields.setdefault(k, v)
+        merged_fields = {**ticket.fields, **redaction.redact_mapping(fields)}
+        missing = [d for d in rt.required if d not in all_docs]
+        lacking = ticket.lacking
+        if new_docs and result.lacking_data != ticket.lacking:
+            from .classify import _lacking_admin_data
+
+            lacking = _lacking_admin_data(rt, merged_fields, {k: v for k, v in result.field_problems.items() if k not in fields or k in result.field_problems}, set(all_docs))
+        with self.store.transaction():
+            if self.store.is_done(msg.mailbox, msg.key):
+                return Outcome("already_done")
+            self.store.link_message_id(env.message_id, ticket.id)
+            replies: list[str] = []
+            if new_docs:
+                status = ticket.status
+                if status == "menunggu_kelengkapan" and not missing and not lacking:
+                    status = "antre"
+                now = self.store.now()
+                start, due, when = self.schedule(rt, now)
+                changes: dict[str, Any] = dict(documents=all_docs, missing=missing, fields=merged_fields, lacking=lacking,
+                                               status=status, request_type=rt.id)
+                if status == "antre" and ticket.status == "menunggu_kelengkapan":
+                    changes.update(start_at=start, due_at=due)
+                self.store.update_ticket(ticket.id, **changes)
+                self.store.add_event(ticket.id, "documents_added", actor=env.reply_address, documents=new_docs,
+                                     missing=missing, status=status)
+                updated = self.store.ticket(ticket.id)
+                assert updated is not None
+                replies = self._reply(updated, rt, result, docs, env, when, msg.mailbox, update=True)
+            else:
+                self.store.add_event(ticket.id, "requester_message", actor=env.reply_address, subject=env.subject[:200],
+                                     attachments=[d.filename for d in docs])
+            out = Outcome("followup", ticket.id, f"new documents {new_docs}" if new_docs else "message added", replies)
+            self._record(msg, env, out)
+        log.info("ticket_followup", ticket=ticket.id, new_documents=new_docs, missing=missing, replies=len(replies))
+        return out
+
+
+#: Why an attachment could not be read, as the requester reads it.
+UNREADABLE_REASONS = {
+    "encrypted": "berkas terenkripsi atau dilindungi kata sandi",
+    "broken": "berkas rusak atau tidak lengkap",
+    "too_large": "ukuran berkas melebihi batas",
+    "too_many_pages": "jumlah halaman melebihi batas",
+    "old_doc_format": "format Word lama (.doc) tidak dapat dibaca; mohon kirim dalam format PDF atau DOCX",
+    "zip_bomb": "arsip ZIP melebihi batas ukuran yang diizinkan",
+    "zip_too_deep": "arsip ZIP bertingkat terlalu dalam",
+    "unsupported": "format berkas tidak didukung; mohon kirim dalam format PDF, DOCX, JPG atau PNG",
+    "ocr_timeout": "pemindaian teks memerlukan waktu terlalu lama",
+    "ocr_unavailable": "pemindaian teks tidak tersedia",
+    "empty": "berkas kosong",
+}

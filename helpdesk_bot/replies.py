@@ -1,0 +1,100 @@
+"""Replies: Jinja2 templates named after the event they answer, rendered into EmailMessages.
+
+Every mail the daemon writes is threaded to the mail it answers (In-Reply-To, References),
+carries the ticket id in its subject, a Message-ID in the daemon's own domain, and the
+headers that tell other robots not to answer it (RFC 3834 Auto-Submitted, Microsoft's
+X-Auto-Response-Suppress).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .config import Config
+
+_TAG = re.compile(r"\[\s*[A-Z]{1,6}-\d{4}-\d{3,6}\s*\]")
+_RE = re.compile(r"^\s*((re|aw|fw|fwd|bls|balas|tr|sv|vs)\s*(\[\d+\])?\s*:\s*)+", re.I)
+
+
+def reply_subject(ticket_id: str, original: str) -> str:
+    """"[HD-2026-00042] Re: <original>", without piling up tags and Re: prefixes."""
+    base = _RE.sub("", _TAG.sub("", original or "")).strip() or "Permohonan Layanan Helpdesk"
+    return f"[{ticket_id}] Re: {base}"
+
+
+@dataclass
+class Outgoing:
+    """A rendered mail ready for the outbox."""
+
+    message: EmailMessage
+    recipients: list[str]
+    kind: str
+    automatic: bool = True
+
+    @property
+    def message_id(self) -> str:
+        return str(self.message["Message-ID"])
+
+
+@dataclass
+class Renderer:
+    config: Config
+    templates_dir: Path
+    env: jinja2.Environment = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(self.templates_dir)),
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+            autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+        )
+
+    def render_text(self, name: str, **context: Any) -> str:
+        context.setdefault("helpdesk", self.config.helpdesk)
+        text = self.env.get_template(f"{name}.txt.j2").render(**context)
+        return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+    def render_html(self, name: str, **context: Any) -> str | None:
+        try:
+            tpl = self.env.get_template(f"{name}.html.j2")
+        except jinja2.TemplateNotFound:
+            return None
+        context.setdefault("helpdesk", self.config.helpdesk)
+        return tpl.render(**context)
+
+    def build(self, *, template: str, to: str, subject: str, in_reply_to: str = "", references: tuple[str, ...] = (),
+              attachments: list[tuple[str, str, bytes]] = (), kind: str = "", automatic: bool = True,
+              **context: Any) -> Outgoing:
+        msg = EmailMessage()
+        smtp = self.config.smtp
+        msg["From"] = email.utils.formataddr((smtp.from_name, smtp.from_address))
+        msg["To"] = to
+        msg["Subject"] = subject
+        msg["Date"] = email.utils.format_datetime(email.utils.localtime())
+        msg["Message-ID"] = email.utils.make_msgid("helpdesk", domain=self.config.helpdesk.message_id_domain)
+        if in_reply_to:
+            msg["In-Reply-To"] = in_reply_to
+            refs = [r for r in references if r != in_reply_to][-10:] + [in_reply_to]
+            msg["References"] = " ".join(refs)
+        msg["Auto-Submitted"] = "auto-replied" if automatic else "auto-generated"
+        msg["X-Auto-Response-Suppress"] = "All"
+        msg["Precedence"] = "auto_reply" if automatic else "bulk"
+        ticket = context.get("ticket")
+        if ticket is not None:
+            msg["X-Helpdesk-Ticket"] = ticket.id
+        msg.set_content(self.render_text(template, **context))
+        html = self.render_html(template, **context)
+        if html:
+            msg.add_alternative(html, subtype="html")
+        for filename, ctype, data in attachments:
+            maintype, _, subtype = ctype.partition("/")
+            msg.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream", filename=filename)
+        return Outgoing(msg, [to], kind or template, automatic)

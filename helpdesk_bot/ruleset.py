@@ -1,0 +1,294 @@
+"""Operators' classification files, compiled: forms/*.toml (documents) and rules/*.toml
+(request types), plus the templates the rules name.
+
+Loading is all-or-nothing: ``load_ruleset`` either returns a complete, cross-checked RuleSet
+or raises RuleSetError listing every problem as ``file:line: message``. That is what lets the
+daemon reload on SIGHUP and keep the last good set when an edit is broken.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: Field kinds with a dedicated extractor/validator in fields.py.
+FIELD_KINDS = ("text", "kode_tender", "nip", "phone", "email", "tahapan", "date")
+
+
+class RuleSetError(Exception):
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    labels: tuple[str, ...]
+    kind: str = "text"
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    id: str
+    name: str
+    titles: tuple[str, ...]
+    patterns: tuple[re.Pattern[str], ...]
+    filenames: tuple[re.Pattern[str], ...]
+    fields: tuple[FieldSpec, ...] = ()
+    #: A blank form shipped with the project, attached when the document is missing.
+    blank_form: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class RequestType:
+    id: str
+    name: str
+    required: tuple[str, ...]
+    triggers: tuple[str, ...]
+    keywords: tuple[re.Pattern[str], ...]
+    priority: int = 0
+    keyword_weight: int = 1
+    due_hours: float = 16.0
+    working_hours_only: bool = False
+    password_reminder: bool = False
+    result_by_email: bool = False
+    never_store_password: bool = False
+    refuse: bool = False
+    fallback: bool = False
+    reply: str = "ack"
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    forms: dict[str, FormSpec]
+    types: dict[str, RequestType]
+    templates_dir: Path
+    #: sha of the files it was built from, for logs ("which rules decided this?").
+    version: str = ""
+    files: tuple[str, ...] = field(default=())
+
+    @property
+    def fallback(self) -> RequestType:
+        return next(t for t in self.types.values() if t.fallback)
+
+    def form_name(self, doc_id: str) -> str:
+        spec = self.forms.get(doc_id)
+        return spec.name if spec else doc_id
+
+
+_FORM_KEYS = {"id", "name", "titles", "patterns", "filenames", "field", "blank_form"}
+_FIELD_KEYS = {"name", "labels", "kind"}
+_TYPE_KEYS = {
+    "id", "name", "required", "triggers", "keywords", "priority", "keyword_weight", "due_hours",
+    "working_hours_only", "password_reminder", "result_by_email", "never_store_password",
+    "refuse", "fallback", "reply",
+}
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class _Collector:
+    """Gathers problems with file and line so one run reports all of them."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def add(self, file: Path, text: str, key: str | None, message: str) -> None:
+        self.problems.append(f"{file}:{_line_of(text, key)}: {message}")
+
+
+def _line_of(text: str, key: str | None, value: str | None = None) -> int:
+    """Best-effort line number of a key (tomllib gives none for semantic errors)."""
+    if not key:
+        return 1
+    needle = re.compile(rf"^\s*{re.escape(key)}\s*=", re.M)
+    if value is not None:
+        for m in needle.finditer(text):
+            end = text.find("\n", m.end())
+            if value in text[m.start(): end if end >= 0 else None]:
+                return text.count("\n", 0, m.start()) + 1
+        idx = text.find(value)
+        if idx >= 0:
+            return text.count("\n", 0, idx) + 1
+    m = needle.search(text)
+    return text.count("\n", 0, m.start()) + 1 if m else 1
+
+
+def _read_toml(path: Path, out: _Collector) -> tuple[dict[str, Any], str] | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        out.problems.append(f"{path}:1: cannot be read: {e}")
+        return None
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"line (\d+)", str(e))
+        out.problems.append(f"{path}:{m.group(1) if m else 1}: TOML syntax error: {e}")
+        return None
+
+
+def _strings(data: dict[str, Any], key: str, path: Path, text: str, out: _Collector) -> tuple[str, ...]:
+    value = data.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        out.add(path, text, key, f"{key}: expected a list of strings")
+        return ()
+    return tuple(value)
+
+
+def _regexes(data: dict[str, Any], key: str, path: Path, text: str, out: _Collector, flags: int) -> tuple[re.Pattern[str], ...]:
+    compiled = []
+    for src in _strings(data, key, path, text, out):
+        try:
+            compiled.append(re.compile(src, flags))
+        except re.error as e:
+            out.problems.append(f"{path}:{_line_of(text, key, src[:20])}: {key}: regex {src!r} does not compile: {e}")
+    return tuple(compiled)
+
+
+def _check_keys(data: dict[str, Any], allowed: set[str], path: Path, text: str, out: _Collector, where: str = "") -> None:
+    for key in data:
+        if key not in allowed:
+            out.add(path, text, key, f"{where}{key}: unknown key (allowed: {', '.join(sorted(allowed))})")
+
+
+def _load_form(path: Path, out: _Collector) -> FormSpec | None:
+    got = _read_toml(path, out)
+    if got is None:
+        return None
+    data, text = got
+    _check_keys(data, _FORM_KEYS, path, text, out)
+    doc_id = data.get("id")
+    if not isinstance(doc_id, str) or not _ID.match(doc_id):
+        out.add(path, text, "id", "id: expected a lower-case identifier like \"formulir_ubah_jadwal\"")
+        return None
+    fields = []
+    raw_fields = data.get("field", [])
+    if not isinstance(raw_fields, list):
+        out.add(path, text, "field", "field: expected [[field]] tables")
+        raw_fields = []
+    for f in raw_fields:
+        _check_keys(f, _FIELD_KEYS, path, text, out, "field.")
+        kind = f.get("kind", "text")
+        if kind not in FIELD_KINDS:
+            out.problems.append(f"{path}:{_line_of(text, 'kind', kind)}: field.kind: expected one of {', '.join(FIELD_KINDS)}, got {kind!r}")
+        name = f.get("name")
+        if not isinstance(name, str) or not _ID.match(name):
+            out.add(path, text, "name", f"field.name: expected an identifier, got {name!r}")
+            continue
+        fields.append(FieldSpec(name=name, labels=_strings(f, "labels", path, text, out), kind=kind))
+    titles = _strings(data, "titles", path, text, out)
+    patterns = _regexes(data, "patterns", path, text, out, re.I | re.S | re.M)
+    filenames = _regexes(data, "filenames", path, text, out, re.I)
+    if not (titles or patterns or filenames):
+        out.add(path, text, "titles", "expected at least one of titles, patterns or filenames")
+    return FormSpec(
+        id=doc_id, name=str(data.get("name") or doc_id), titles=titles, patterns=patterns,
+        filenames=filenames, fields=tuple(fields), blank_form=str(data.get("blank_form", "")),
+        source=str(path),
+    )
+
+
+def _load_type(path: Path, out: _Collector) -> tuple[RequestType, str] | None:
+    got = _read_toml(path, out)
+    if got is None:
+        return None
+    data, text = got
+    _check_keys(data, _TYPE_KEYS, path, text, out)
+    type_id = data.get("id")
+    if not isinstance(type_id, str) or not _ID.match(type_id):
+        out.add(path, text, "id", "id: expected a lower-case identifier like \"ubah_jadwal\"")
+        return None
+    kwargs: dict[str, Any] = {}
+    for key, typ in (("priority", int), ("keyword_weight", int), ("due_hours", (int, float)),
+                     ("working_hours_only", bool), ("password_reminder", bool), ("result_by_email", bool),
+                     ("never_store_password", bool), ("refuse", bool), ("fallback", bool), ("reply", str)):
+        if key in data:
+            v = data[key]
+            if not isinstance(v, typ) or (typ is int and isinstance(v, bool)):
+                out.add(path, text, key, f"{key}: expected {'a number' if typ != bool and typ != str else typ.__name__}, got {v!r}")
+                continue
+            kwargs[key] = float(v) if key == "due_hours" else v
+    rt = RequestType(
+        id=type_id, name=str(data.get("name") or type_id),
+        required=_strings(data, "required", path, text, out),
+        triggers=_strings(data, "triggers", path, text, out),
+        keywords=_regexes(data, "keywords", path, text, out, re.I | re.S),
+        source=str(path), **kwargs,
+    )
+    return rt, text
+
+
+def _toml_files(directory: Path, out: _Collector, what: str) -> list[Path]:
+    if not directory.is_dir():
+        out.problems.append(f"{directory}:1: {what} directory does not exist")
+        return []
+    return sorted(directory.glob("*.toml"))
+
+
+def load_ruleset(rules_dir: Path, forms_dir: Path, templates_dir: Path) -> RuleSet:
+    """Load and cross-check every file; raise RuleSetError with all problems at once."""
+    import hashlib
+
+    out = _Collector()
+    digest = hashlib.sha256()
+    forms: dict[str, FormSpec] = {}
+    for path in _toml_files(forms_dir, out, "forms"):
+        digest.update(path.read_bytes())
+        spec = _load_form(path, out)
+        if spec is None:
+            continue
+        if spec.id in forms:
+            out.problems.append(f"{path}:1: duplicate document id {spec.id!r} (also in {forms[spec.id].source})")
+            continue
+        forms[spec.id] = spec
+    types: dict[str, RequestType] = {}
+    texts: dict[str, str] = {}
+    for path in _toml_files(rules_dir, out, "rules"):
+        digest.update(path.read_bytes())
+        got = _load_type(path, out)
+        if got is None:
+            continue
+        rt, text = got
+        if rt.id in types:
+            out.problems.append(f"{path}:1: duplicate request type {rt.id!r} (also in {types[rt.id].source})")
+            continue
+        types[rt.id] = rt
+        texts[rt.id] = text
+    for rt in types.values():
+        path, text = Path(rt.source), texts[rt.id]
+        for key in ("required", "triggers"):
+            for doc in getattr(rt, key):
+                if doc not in forms:
+                    out.problems.append(f"{path}:{_line_of(text, key, doc)}: {key}: unknown document id {doc!r}")
+        for suffix in (".txt.j2",):
+            if not (templates_dir / f"{rt.reply}{suffix}").exists():
+                out.problems.append(f"{path}:{_line_of(text, 'reply')}: reply: missing template {templates_dir / (rt.reply + suffix)}")
+    if types and sum(1 for t in types.values() if t.fallback) != 1:
+        out.problems.append(f"{rules_dir}:1: expected exactly one request type with fallback = true")
+    for path in sorted(templates_dir.glob("*.j2")) if templates_dir.is_dir() else []:
+        digest.update(path.read_bytes())
+        _check_template(path, out)
+    if out.problems:
+        raise RuleSetError(out.problems)
+    return RuleSet(forms=forms, types=types, templates_dir=templates_dir,
+                   version=digest.hexdigest()[:12],
+                   files=tuple(str(p) for p in (*forms_dir.glob("*.toml"), *rules_dir.glob("*.toml"))))
+
+
+def _check_template(path: Path, out: _Collector) -> None:
+    import jinja2
+
+    try:
+        jinja2.Environment().parse(path.read_text(encoding="utf-8"))
+    except jinja2.TemplateSyntaxError as e:
+        out.problems.append(f"{path}:{e.lineno}: template syntax error: {e.message}")
+    except (OSError, UnicodeDecodeError) as e:
+        out.problems.append(f"{path}:1: cannot be read: {e}")

@@ -1,0 +1,351 @@
+"""The tickets database: tickets, the mail ledger, the audit trail, the outbox, the quarantine
+and the extraction cache, in one SQLite file through sqlite-utils.
+
+One write transaction holds everything a mail causes (its ledger row, the ticket change, the
+events and the replies in the outbox), so a crash at any point leaves either all of it or none
+of it. The mailbox is acknowledged only after that commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from .documents import DocumentText
+
+Clock = Callable[[], dt.datetime]
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def iso(when: dt.datetime) -> str:
+    return when.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def parse_iso(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+#: Ticket lifecycle (DOMAIN/issue 4): new, waiting for documents, queued, in progress, done, refused.
+STATUSES = ("baru", "menunggu_kelengkapan", "antre", "diproses", "selesai", "ditolak")
+OPEN_STATUSES = ("baru", "menunggu_kelengkapan", "antre", "diproses")
+
+MIGRATIONS: list[tuple[str, str]] = [
+    ("001_initial", """
+    CREATE TABLE tickets (
+        id TEXT PRIMARY KEY, year INTEGER NOT NULL, seq INTEGER NOT NULL,
+        request_type TEXT NOT NULL, status TEXT NOT NULL,
+        requester TEXT NOT NULL, requester_name TEXT, mailbox TEXT, subject TEXT,
+        message_id TEXT, documents TEXT NOT NULL DEFAULT '[]', missing TEXT NOT NULL DEFAULT '[]',
+        fields TEXT NOT NULL DEFAULT '{}', lacking TEXT NOT NULL DEFAULT '[]',
+        reasons TEXT NOT NULL DEFAULT '[]', urgent INTEGER NOT NULL DEFAULT 0,
+        needs_staff TEXT, due_at TEXT, start_at TEXT,
+        created_at TEXT NOT NULL, updated_at TEXT NOT NULL, closed_at TEXT,
+        reminder_count INTEGER NOT NULL DEFAULT 0, next_reminder_at TEXT, password_confirmed_at TEXT,
+        UNIQUE (year, seq));
+    CREATE INDEX tickets_status ON tickets(status);
+    CREATE TABLE messages (
+        mailbox TEXT NOT NULL, key TEXT NOT NULL, message_id TEXT, sha256 TEXT,
+        sender TEXT, subject TEXT, outcome TEXT NOT NULL, rule TEXT, reason TEXT, ticket_id TEXT,
+        processed_at TEXT NOT NULL, PRIMARY KEY (mailbox, key));
+    CREATE INDEX messages_mid ON messages(message_id);
+    CREATE INDEX messages_outcome ON messages(outcome, processed_at);
+    CREATE TABLE thread_ids (message_id TEXT PRIMARY KEY, ticket_id TEXT NOT NULL);
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY, ticket_id TEXT, at TEXT NOT NULL, kind TEXT NOT NULL,
+        actor TEXT, detail TEXT NOT NULL DEFAULT '{}');
+    CREATE INDEX events_ticket ON events(ticket_id);
+    CREATE INDEX events_kind ON events(kind, at);
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY, ticket_id TEXT, kind TEXT NOT NULL, automatic INTEGER NOT NULL,
+        message_id TEXT NOT NULL, mail_from TEXT NOT NULL, recipients TEXT NOT NULL,
+        mailbox TEXT, raw BLOB NOT NULL, status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT NOT NULL, last_error TEXT,
+        created_at TEXT NOT NULL, sent_at TEXT, sent_copy INTEGER NOT NULL DEFAULT 0);
+    CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+    CREATE TABLE quarantine (
+        id INTEGER PRIMARY KEY, mailbox TEXT NOT NULL, key TEXT NOT NULL, message_id TEXT,
+        sender TEXT, subject TEXT, reason TEXT NOT NULL, traceback TEXT, raw BLOB,
+        created_at TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'open', retries INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (mailbox, key));
+    CREATE TABLE doc_cache (sha256 TEXT PRIMARY KEY, data TEXT NOT NULL, created_at TEXT NOT NULL);
+    CREATE TABLE state (name TEXT PRIMARY KEY, value TEXT);
+    """),
+]
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: str
+    request_type: str
+    status: str
+    requester: str
+    requester_name: str
+    mailbox: str
+    subject: str
+    message_id: str
+    documents: list[str]
+    missing: list[str]
+    fields: dict[str, str]
+    lacking: list[str]
+    reasons: list[str]
+    urgent: bool
+    needs_staff: str
+    due_at: dt.datetime | None
+    start_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    closed_at: dt.datetime | None
+    reminder_count: int
+    next_reminder_at: dt.datetime | None
+    password_confirmed_at: dt.datetime | None
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any]) -> Ticket:
+        return cls(
+            id=r["id"], request_type=r["request_type"], status=r["status"], requester=r["requester"],
+            requester_name=r["requester_name"] or "", mailbox=r["mailbox"] or "", subject=r["subject"] or "",
+            message_id=r["message_id"] or "", documents=json.loads(r["documents"]),
+            missing=json.loads(r["missing"]), fields=json.loads(r["fields"]), lacking=json.loads(r["lacking"]),
+            reasons=json.loads(r["reasons"]), urgent=bool(r["urgent"]), needs_staff=r["needs_staff"] or "",
+            due_at=parse_iso(r["due_at"]), start_at=parse_iso(r["start_at"]),
+            created_at=parse_iso(r["created_at"]), updated_at=parse_iso(r["updated_at"]),  # type: ignore[arg-type]
+            closed_at=parse_iso(r["closed_at"]), reminder_count=r["reminder_count"],
+            next_reminder_at=parse_iso(r["next_reminder_at"]),
+            password_confirmed_at=parse_iso(r["password_confirmed_at"]),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        for k, v in d.items():
+            if isinstance(v, dt.datetime):
+                d[k] = iso(v)
+        return d
+
+
+class Store:
+    """One connection; use one Store per thread (SQLite in WAL mode serialises writers)."""
+
+    def __init__(self, path: str | Path, clock: Clock = utcnow):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("PRAGMA foreign_keys=ON")
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self.clock = clock
+        self._depth = 0
+        self._lock = threading.RLock()
+        self.migrate()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- transactions and migrations --------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """BEGIN IMMEDIATE ... COMMIT; nested calls join the outer transaction."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self
+                finally:
+                    self._depth -= 1
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self
+            except BaseException:
+                self._depth = 0
+                self.conn.execute("ROLLBACK")
+                raise
+            self._depth = 0
+            self.conn.execute("COMMIT")
+
+    def migrate(self) -> list[str]:
+        self.conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        done = {r[0] for r in self.conn.execute("SELECT name FROM migrations")}
+        applied = []
+        for name, sql in MIGRATIONS:
+            if name in done:
+                continue
+            with self.transaction():
+                for stmt in (s.strip() for s in sql.split(";")):
+                    if stmt:
+                        self.conn.execute(stmt)
+                self.conn.execute("INSERT INTO migrations VALUES (?, ?)", (name, iso(self.clock())))
+            applied.append(name)
+        return applied
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+    def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[dict[str, Any]]:
+        return list(self.db.query(sql, params))
+
+    def one(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> dict[str, Any] | None:
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    # -- the mail ledger (sources.Ledger) ----------------------------------------------------
+
+    def is_done(self, mailbox: str, key: str) -> bool:
+        return self.one("SELECT 1 AS x FROM messages WHERE mailbox = ? AND key = ?", (mailbox, key)) is not None
+
+    def last_uid(self, mailbox: str, uidvalidity: int) -> int:
+        row = self.one(
+            "SELECT MAX(CAST(substr(key, instr(key, ':') + 1) AS INTEGER)) AS uid FROM messages "
+            "WHERE mailbox = ? AND key LIKE ?", (mailbox, f"{uidvalidity}:%"))
+        return int(row["uid"] or 0) if row else 0
+
+    def record_message(self, mailbox: str, key: str, *, message_id: str, sha256: str, sender: str,
+                       subject: str, outcome: str, rule: str = "", reason: str = "", ticket_id: str = "") -> None:
+        self.db["messages"].insert({
+            "mailbox": mailbox, "key": key, "message_id": message_id, "sha256": sha256,
+            "sender": sender, "subject": subject[:300], "outcome": outcome, "rule": rule,
+            "reason": reason[:1000], "ticket_id": ticket_id or None, "processed_at": iso(self.now()),
+        }, replace=True)
+
+    def message_outcome(self, message_id: str) -> dict[str, Any] | None:
+        """The first recorded outcome of a Message-ID in any mailbox (one mail, one ticket)."""
+        if not message_id:
+            return None
+        return self.one("SELECT * FROM messages WHERE message_id = ? AND outcome != 'quarantined' "
+                        "ORDER BY processed_at LIMIT 1", (message_id,))
+
+    # -- tickets ------------------------------------------------------------------------------
+
+    def next_ticket_id(self, prefix: str, when: dt.datetime) -> tuple[str, int, int]:
+        year = when.year
+        row = self.one("SELECT MAX(seq) AS s FROM tickets WHERE year = ?", (year,))
+        seq = int(row["s"] or 0) + 1 if row else 1
+        return f"{prefix}-{year}-{seq:05d}", year, seq
+
+    def create_ticket(self, prefix: str, **values: Any) -> str:
+        now = self.now()
+        ticket_id, year, seq = self.next_ticket_id(prefix, now)
+        row = {"id": ticket_id, "year": year, "seq": seq, "created_at": iso(now), "updated_at": iso(now)}
+        row.update(_encode(values))
+        self.db["tickets"].insert(row)
+        return ticket_id
+
+    def update_ticket(self, ticket_id: str, **values: Any) -> None:
+        values["updated_at"] = self.now()
+        self.db["tickets"].update(ticket_id, _encode(values))
+
+    def ticket(self, ticket_id: str) -> Ticket | None:
+        row = self.one("SELECT * FROM tickets WHERE id = ?", (ticket_id.upper(),))
+        return Ticket.from_row(row) if row else None
+
+    def tickets(self, where: str = "1", params: tuple[Any, ...] = (), order: str = "urgent DESC, created_at") -> list[Ticket]:
+        return [Ticket.from_row(r) for r in self.query(f"SELECT * FROM tickets WHERE {where} ORDER BY {order}", params)]
+
+    def link_message_id(self, message_id: str, ticket_id: str) -> None:
+        if message_id:
+            self.db["thread_ids"].insert({"message_id": message_id, "ticket_id": ticket_id}, replace=True)
+
+    def ticket_for_message_ids(self, ids: list[str]) -> str | None:
+        ids = [i for i in ids if i]
+        if not ids:
+            return None
+        marks = ",".join("?" * len(ids))
+        row = self.one(f"SELECT ticket_id FROM thread_ids WHERE message_id IN ({marks}) LIMIT 1", tuple(ids))
+        return row["ticket_id"] if row else None
+
+    def add_event(self, ticket_id: str | None, kind: str, actor: str = "system", **detail: Any) -> None:
+        self.db["events"].insert({"ticket_id": ticket_id, "at": iso(self.now()), "kind": kind, "actor": actor,
+                                  "detail": json.dumps(detail, ensure_ascii=False, default=str)})
+
+    def events(self, ticket_id: str) -> list[dict[str, Any]]:
+        return self.query("SELECT * FROM events WHERE ticket_id = ? ORDER BY id", (ticket_id,))
+
+    # -- outbox -------------------------------------------------------------------------------
+
+    def enqueue(self, *, ticket_id: str | None, kind: str, automatic: bool, message_id: str, mail_from: str,
+                recipients: list[str], raw: bytes, mailbox: str = "") -> int:
+        now = iso(self.now())
+        return self.db["outbox"].insert({
+            "ticket_id": ticket_id, "kind": kind, "automatic": int(automatic), "message_id": message_id,
+            "mail_from": mail_from, "recipients": json.dumps(recipients), "mailbox": mailbox, "raw": raw,
+            "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now,
+        }).last_pk
+
+    def due_outbox(self, now: dt.datetime | None = None, limit: int = 100, ignore_backoff: bool = False) -> list[dict[str, Any]]:
+        if ignore_backoff:
+            return self.query("SELECT * FROM outbox WHERE status = 'pending' ORDER BY id LIMIT ?", (limit,))
+        return self.query("SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+                          (iso(now or self.now()), limit))
+
+    def automatic_replies_since(self, since: dt.datetime, recipient: str | None = None) -> int:
+        if recipient:
+            row = self.one("SELECT COUNT(*) AS n FROM outbox, json_each(outbox.recipients) r WHERE automatic = 1 "
+                           "AND created_at >= ? AND lower(r.value) = lower(?)", (iso(since), recipient))
+        else:
+            row = self.one("SELECT COUNT(*) AS n FROM outbox WHERE automatic = 1 AND created_at >= ?", (iso(since),))
+        return int(row["n"]) if row else 0
+
+    # -- quarantine ---------------------------------------------------------------------------
+
+    def add_quarantine(self, *, mailbox: str, key: str, message_id: str, sender: str, subject: str,
+                       reason: str, traceback: str, raw: bytes) -> int:
+        existing = self.one("SELECT id, retries FROM quarantine WHERE mailbox = ? AND key = ?", (mailbox, key))
+        row = {"mailbox": mailbox, "key": key, "message_id": message_id, "sender": sender,
+               "subject": subject[:300], "reason": reason[:2000], "traceback": traceback[-20000:], "raw": raw,
+               "created_at": iso(self.now()), "status": "open"}
+        if existing:
+            row["retries"] = existing["retries"] + 1
+            self.db["quarantine"].update(existing["id"], row)
+            return int(existing["id"])
+        return self.db["quarantine"].insert(row).last_pk
+
+    # -- extraction cache (documents.DocumentCache) ---------------------------------------------
+
+    def get(self, sha256: str) -> DocumentText | None:
+        row = self.one("SELECT data FROM doc_cache WHERE sha256 = ?", (sha256,))
+        return DocumentText.from_json(json.loads(row["data"])) if row else None
+
+    def put(self, doc: DocumentText) -> None:
+        with self.transaction():
+            self.db["doc_cache"].insert({"sha256": doc.sha256, "data": json.dumps(doc.to_json(), ensure_ascii=False),
+                                         "created_at": iso(self.now())}, replace=True)
+
+    # -- state --------------------------------------------------------------------------------
+
+    def get_state(self, name: str) -> str | None:
+        row = self.one("SELECT value FROM state WHERE name = ?", (name,))
+        return row["value"] if row else None
+
+    def set_state(self, name: str, value: str) -> None:
+        self.db["state"].insert({"name": name, "value": value}, replace=True)
+
+
+def _encode(values: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k, v in values.items():
+        if isinstance(v, (list, dict, tuple)):
+            out[k] = json.dumps(v, ensure_ascii=False)
+        elif isinstance(v, dt.datetime):
+            out[k] = iso(v)
+        elif isinstance(v, bool):
+            out[k] = int(v)
+        else:
+            out[k] = v
+    return out
