@@ -167,8 +167,19 @@ def examples(state: State) -> None:
     click.echo(f"copied {len(samples)} sample requests into {config.resolve(target.path)}/new")
 
 
-def run_cli(argv: list[str] | None = None) -> Any:  # pragma: no cover - convenience
-    return main.main(args=argv, prog_name="helpdesk-bot")
+def _register_command_modules() -> None:
+    """Commands grouped by who uses them live in their own modules and attach to ``main``."""
+    import importlib
+
+    for name in ("cli_staff", "cli_ops"):
+        try:
+            importlib.import_module(f"helpdesk_bot.{name}")
+        except ModuleNotFoundError as e:
+            if e.name != f"helpdesk_bot.{name}":
+                raise
+
+
+_register_command_modules()
 
 
 if __name__ == "__main__":  # pragma: no cover
