@@ -161,6 +161,7 @@ def examples(state: State) -> None:
     samples = sorted((PROJECT_ROOT / "examples").glob("*.eml"))
     if not samples:
         raise click.ClickException(f"no sample requests in {PROJECT_ROOT / 'examples'}")
+    config.resolve(target.path).parent.mkdir(parents=True, exist_ok=True)
     box = mailboxlib.Maildir(str(config.resolve(target.path)), create=True)
     for path in samples:
         box.add(mailboxlib.MaildirMessage(path.read_bytes()))

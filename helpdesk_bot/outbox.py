@@ -162,7 +162,7 @@ class Sender:
         with self.store.transaction():
             self.store.db["outbox"].update(row["id"], {"status": "sent", "sent_at": iso(self.store.now()),
                                                        "attempts": row["attempts"] + 1, "last_error": None})
-            self.store.add_event(row["ticket_id"], "mail_sent", kind=row["kind"], message_id=row["message_id"],
+            self.store.add_event(row["ticket_id"], "mail_sent", mail_kind=row["kind"], message_id=row["message_id"],
                                  to=json.loads(row["recipients"]))
         result.sent += 1
         log.info("mail_sent", ticket=row["ticket_id"], kind=row["kind"], outbox_id=row["id"])
@@ -189,6 +189,6 @@ class Sender:
         with self.store.transaction():
             self.store.db["outbox"].update(row["id"], {"status": "failed", "attempts": row["attempts"] + 1,
                                                        "last_error": error[:500]})
-            self.store.add_event(row["ticket_id"], "mail_failed", error=error[:500], kind=row["kind"])
+            self.store.add_event(row["ticket_id"], "mail_failed", error=error[:500], mail_kind=row["kind"])
         result.failed += 1
         log.error("mail_failed", ticket=row["ticket_id"], outbox_id=row["id"], error=error[:200])

@@ -227,7 +227,8 @@ class Pipeline:
                   "pokja": "Pokja Pemilihan", "tahapan": "Tahapan", "jadwal_semula": "Jadwal Semula",
                   "jadwal_perubahan": "Jadwal Perubahan", "nama_lengkap": "Nama Lengkap", "nip": "NIP",
                   "telepon": "No. Telepon/HP", "email": "Alamat Email", "nama_peserta": "Nama Peserta",
-                  "nama_file": "Nama File"}
+                  "nama_file": "Nama File", "alasan": "Alasan", "data_tertulis": "Data Tertulis",
+                  "data_seharusnya": "Data Seharusnya"}
         shown = [(labels[k], v) for k, v in ticket.fields.items() if k in labels]
         return dict(
             ticket=ticket, requester_name=env.sender_name or ticket.requester_name, type_name=rt.name,

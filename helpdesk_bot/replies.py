@@ -8,12 +8,14 @@ X-Auto-Response-Suppress).
 
 from __future__ import annotations
 
+import datetime as dt
 import email.utils
 import re
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 
@@ -78,7 +80,7 @@ class Renderer:
         msg["From"] = email.utils.formataddr((smtp.from_name, smtp.from_address))
         msg["To"] = to
         msg["Subject"] = subject
-        msg["Date"] = email.utils.format_datetime(email.utils.localtime())
+        msg["Date"] = email.utils.format_datetime(dt.datetime.now(ZoneInfo(self.config.helpdesk.timezone)))
         msg["Message-ID"] = email.utils.make_msgid("helpdesk", domain=self.config.helpdesk.message_id_domain)
         if in_reply_to:
             msg["In-Reply-To"] = in_reply_to

@@ -19,6 +19,7 @@ from .base import Source, SourceMessage
 class MaildirSource(Source):
     def connect(self) -> None:
         path = self.config.resolve(self.mb.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
         self.box = mailbox.Maildir(str(path), factory=None, create=True)
 
     def close(self) -> None:
