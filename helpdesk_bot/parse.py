@@ -9,6 +9,7 @@ mail-parser cannot decode raises ParseError, which the pipeline turns into a qua
 from __future__ import annotations
 
 import base64
+import logging
 import binascii
 import email
 import email.policy
@@ -28,19 +29,48 @@ class ParseError(Exception):
 _MSGID = re.compile(r"<[^<>\s]+>")
 
 
+logging.getLogger("mailparser").setLevel(logging.ERROR)  # "rfc822-headers not handled" on every bounce
+
+_ADDR = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+_ADDR_ANY = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _raw_value(msg: email.message.Message, name: str) -> str | None:
+    """The header's raw text; 8-bit bytes (often UTF-8 sent unencoded) are decoded, not lost."""
+    for key, value in msg.raw_items():
+        if key.lower() == name.lower():
+            if isinstance(value, str):
+                try:
+                    raw = value.encode("ascii", "surrogateescape")
+                except UnicodeEncodeError:
+                    return value
+                for charset in ("utf-8", "cp1252"):
+                    try:
+                        return raw.decode(charset)
+                    except UnicodeDecodeError:
+                        continue
+                return raw.decode("latin-1")
+            return str(value)
+    return None
+
+
 def _header(msg: email.message.Message, name: str) -> str:
-    value = msg.get(name)
+    value = _raw_value(msg, name)
     if value is None:
         return ""
+    value = re.sub(r"\r?\n[ \t]", " ", value)
     try:
-        return str(make_header(decode_header(str(value)))).strip()
+        return str(make_header(decode_header(value))).strip()
     except Exception:
-        return str(value).strip()
+        return value.strip()
 
 
 def _addresses(msg: email.message.Message, *names: str) -> list[tuple[str, str]]:
     values = [_header(msg, n) for n in names]
-    return [(n, a.strip().lower()) for n, a in email.utils.getaddresses(values) if "@" in a]
+    found = [(n, a.strip().lower()) for n, a in email.utils.getaddresses(values) if _ADDR.match(a.strip())]
+    if not found and any(values):
+        found = [("", a.lower()) for v in values for a in _ADDR_ANY.findall(v)]
+    return found
 
 
 def message_ids(value: str) -> tuple[str, ...]:
@@ -71,16 +101,7 @@ def parse(raw: bytes) -> Envelope:
     try:
         mp = mailparser.parse_from_bytes(raw)
     except Exception as e:  # mail-parser raises assorted errors on broken MIME
-        raise ParseError(f"mail-parser failed: {type(e).__name__}: {e}") from e
-    senders = _addresses(headers, "From") or _addresses(headers, "Sender")
-    sender_name, sender = senders[0] if senders else ("", "")
-    reply_to = _addresses(headers, "Reply-To")
-    date = None
-    try:
-        date = email.utils.parsedate_to_datetime(_header(headers, "Date")) if headers.get("Date") else None
-    except (TypeError, ValueError, IndexError):
-        date = None
-    mid = message_ids(_header(headers, "Message-ID"))
+        return _from_stdlib(raw, headers, f"mail-parser failed: {type(e).__name__}: {e}")
     attachments: list[Attachment] = []
     unreadable: list[tuple[str, str]] = []
     for att in mp.attachments:
@@ -96,6 +117,19 @@ def parse(raw: bytes) -> Envelope:
         attachments.append(Attachment(filename=name, content_type=ctype, data=data,
                                       origin="forwarded" if _is_forwarded(att) else ""))
     text = "\n".join(mp.text_plain) if mp.text_plain else _html_to_text("\n".join(mp.text_html))
+    return _envelope(raw, headers, text, attachments, unreadable, [str(d) for d in (mp.defects or [])][:20])
+
+
+def _envelope(raw: bytes, headers: email.message.Message, text: str, attachments: list[Attachment],
+              unreadable: list[tuple[str, str]], defects: list[str]) -> Envelope:
+    senders = _addresses(headers, "From") or _addresses(headers, "Sender")
+    sender_name, sender = senders[0] if senders else ("", "")
+    reply_to = _addresses(headers, "Reply-To")
+    try:
+        date = email.utils.parsedate_to_datetime(_header(headers, "Date")) if headers.get("Date") else None
+    except (TypeError, ValueError, IndexError):
+        date = None
+    mid = message_ids(_header(headers, "Message-ID"))
     return Envelope(
         raw=raw,
         headers=headers,
@@ -112,8 +146,33 @@ def parse(raw: bytes) -> Envelope:
         text=text.replace("\r\n", "\n"),
         attachments=attachments,
         unreadable=unreadable,
-        defects=[str(d) for d in (mp.defects or [])][:20],
+        defects=defects,
     )
+
+
+def _from_stdlib(raw: bytes, headers: email.message.Message, why: str) -> Envelope:
+    """When mail-parser gives up on broken MIME, the standard library still reads most of it."""
+    texts: list[str] = []
+    attachments: list[Attachment] = []
+    unreadable: list[tuple[str, str]] = []
+    for part in headers.walk():
+        if part.is_multipart():
+            continue
+        filename = part.get_filename()
+        try:
+            payload = part.get_payload(decode=True) or b""
+        except Exception as e:  # pragma: no cover - defensive
+            unreadable.append((filename or "lampiran", f"tidak dapat didekode: {e}"))
+            continue
+        if filename:
+            try:
+                filename = str(make_header(decode_header(filename)))
+            except Exception:
+                pass
+            attachments.append(Attachment(filename, part.get_content_type(), payload))
+        elif part.get_content_type() == "text/plain":
+            texts.append(payload.decode(part.get_content_charset() or "utf-8", "replace"))
+    return _envelope(raw, headers, "\n".join(texts), attachments, unreadable, [why])
 
 
 def _is_forwarded(att: dict) -> bool:
