@@ -34,6 +34,7 @@ from .screen import ScreenContext, screen
 from .sources.base import SourceMessage
 from .tickets import Store, Ticket
 from .trust import sender_authentication
+from .workflow import is_urgent
 
 log = structlog.get_logger("helpdesk_bot.pipeline")
 
@@ -288,6 +289,7 @@ class Pipeline:
                 subject=env.subject[:300], message_id=env.message_id, documents=result.documents,
                 missing=result.missing, fields=redaction.redact_mapping(result.fields), lacking=result.lacking_data,
                 reasons=result.reasons[:50], start_at=start, due_at=due if not rt.refuse else None,
+                urgent=not rt.refuse and is_urgent(result.fields, now, self.calendar),
                 closed_at=now if rt.refuse else None)
             self.store.link_message_id(env.message_id, ticket_id)
             self.store.add_event(ticket_id, "created", actor=env.reply_address, request_type=rt.id,
