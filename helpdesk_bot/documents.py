@@ -1010,7 +1010,6 @@ def _check_zip_headers(members: list[zipfile.ZipInfo], ctx: _Context) -> None:
 
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, ctx: _Context) -> bytes:
     """Decompress in chunks, counting real bytes: a header that lies is caught at the limit."""
-    limits = ctx.limits
     buf = bytearray()
     try:
         with zf.open(info) as f:
@@ -1028,8 +1027,6 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, ctx: _Context) -> b
         raise _Failure(BROKEN, f"the ZIP member cannot be read ({_describe(e)})")
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as e:
         raise _Failure(BROKEN, f"the ZIP member cannot be read ({_describe(e)})")
-    if limits.max_attachment_bytes < len(buf):  # pragma: no cover - caught in the loop
-        raise _Failure(TOO_LARGE, f"{_mb(len(buf))}")
     return bytes(buf)
 
 
