@@ -1,0 +1,345 @@
+"""The daily digest to the helpdesk staff: everything that needs a person, on one page.
+
+Staff read the mailbox in an ordinary mail client; the digest is where nothing the daemon
+decided on its own can disappear silently: suppressed and quarantined mail, rejected staff
+commands and undeliverable replies are listed next to the tickets. It is HTML with a
+plain-text alternative, and every text in it passes through ``redact`` (no password ever).
+
+"Since the last digest" is measured from the time stored in the state table when a digest
+was queued, so a daemon restart neither repeats nor skips a day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import structlog
+
+from .office_hours import format_date_id, format_datetime_id
+from .redact import redact
+from .tickets import iso, parse_iso
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .pipeline import Pipeline
+    from .replies import Outgoing
+    from .tickets import Store, Ticket
+
+log = structlog.get_logger("helpdesk_bot.digest")
+
+#: State-table keys: when the last digest was queued (UTC ISO) and for which local date.
+STATE_LAST_AT = "digest.last_sent_at"
+STATE_LAST_DATE = "digest.last_date"
+
+STATUS_LABELS = {
+    "baru": "Baru", "menunggu_kelengkapan": "Menunggu kelengkapan", "antre": "Antre",
+    "diproses": "Diproses", "selesai": "Selesai", "ditolak": "Ditolak",
+}
+QUEUED_STATUSES = ("baru", "antre", "diproses")
+#: Outbox kinds as staff name them.
+MAIL_KINDS = {
+    "ack": "Tanda terima", "ack_update": "Tanda terima kelengkapan", "notice_proses": "Pemberitahuan diproses",
+    "notice_selesai": "Pemberitahuan selesai", "notice_tolak": "Pemberitahuan penolakan",
+    "notice_catatan": "Catatan petugas", "reminder_password": "Pengingat penggantian password",
+    "digest": "Ringkasan harian",
+}
+
+
+@dataclass
+class TicketRow:
+    """One ticket as the digest shows it: no form fields besides the tender code."""
+
+    id: str
+    type_name: str
+    status: str
+    requester: str
+    subject: str
+    urgent: bool
+    kode_tender: str
+    created: str
+    due: str
+    age: str
+    closed: str = ""
+    note: str = ""
+
+
+@dataclass
+class MailRow:
+    """A mail that did not become a ticket, or a staff action that was refused."""
+
+    when: str
+    sender: str
+    subject: str
+    reason: str
+    ticket_id: str = ""
+
+    def __post_init__(self) -> None:
+        self.sender = self.sender or "-"
+        self.subject = self.subject or "(tanpa perihal)"
+
+
+@dataclass
+class Digest:
+    now: dt.datetime
+    since: dt.datetime
+    title: str
+    period: str
+    new_by_type: list[tuple[str, list[TicketRow]]] = field(default_factory=list)
+    waiting: list[TicketRow] = field(default_factory=list)
+    queued: list[TicketRow] = field(default_factory=list)
+    overdue: list[TicketRow] = field(default_factory=list)
+    done: list[TicketRow] = field(default_factory=list)
+    unconfirmed: list[TicketRow] = field(default_factory=list)
+    attention: list[TicketRow] = field(default_factory=list)
+    suppressed: list[MailRow] = field(default_factory=list)
+    quarantined: list[MailRow] = field(default_factory=list)
+    rejected: list[MailRow] = field(default_factory=list)
+    undelivered: list[MailRow] = field(default_factory=list)
+
+    @property
+    def new_count(self) -> int:
+        return sum(len(rows) for _name, rows in self.new_by_type)
+
+    @property
+    def summary(self) -> list[tuple[str, int]]:
+        """The counts shown at the top and in the subject."""
+        return [("Tiket baru", self.new_count), ("Menunggu kelengkapan", len(self.waiting)),
+                ("Dalam antrean", len(self.queued)), ("Terlambat", len(self.overdue)),
+                ("Selesai/ditolak", len(self.done)), ("Password belum dikonfirmasi", len(self.unconfirmed)),
+                ("Email tidak dijawab", len(self.suppressed)), ("Karantina", len(self.quarantined))]
+
+
+# ---------------------------------------------------------------------------------------------
+# Formatting
+
+
+def short_datetime(when: dt.datetime | None, tz: str) -> str:
+    """"30/11/2026 07.30": table cells need the short form, sentences use format_datetime_id."""
+    if when is None:
+        return "-"
+    return when.astimezone(ZoneInfo(tz)).strftime("%d/%m/%Y %H.%M")
+
+
+def age_text(delta: dt.timedelta) -> str:
+    """"3 hari 2 jam", "5 jam", "kurang dari 1 jam": how long a requester has been waiting."""
+    hours = int(delta.total_seconds() // 3600)
+    if hours < 1:
+        return "kurang dari 1 jam"
+    days, hours = divmod(hours, 24)
+    parts = ([f"{days} hari"] if days else []) + ([f"{hours} jam"] if hours else [])
+    return " ".join(parts)
+
+
+def _clean(text: str | None, limit: int = 120) -> str:
+    """Redacted, one line, bounded: subjects and reasons come from strangers."""
+    text = redact(" ".join((text or "").split()))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ---------------------------------------------------------------------------------------------
+# Collecting
+
+
+class Collector:
+    """Reads one consistent picture of the database for one digest."""
+
+    def __init__(self, store: Store, pipeline: Pipeline, now: dt.datetime, since: dt.datetime):
+        self.store = store
+        self.rules = pipeline.rules
+        self.tz = pipeline.config.helpdesk.timezone
+        self.now = now
+        self.since = since
+
+    def row(self, t: Ticket, note: str = "") -> TicketRow:
+        rt = self.rules.types.get(t.request_type)
+        return TicketRow(
+            id=t.id, type_name=rt.name if rt else t.request_type, status=STATUS_LABELS.get(t.status, t.status),
+            requester=_clean(t.requester, 80), subject=_clean(t.subject), urgent=t.urgent,
+            kode_tender=_clean(str(t.fields.get("kode_tender", "") or ""), 20),
+            created=short_datetime(t.created_at, self.tz), due=short_datetime(t.due_at, self.tz),
+            age=age_text(self.now - t.created_at), closed=short_datetime(t.closed_at, self.tz), note=_clean(note, 200))
+
+    def _tickets(self, where: str, params: tuple[Any, ...] = (), order: str = "urgent DESC, created_at") -> list[Ticket]:
+        return self.store.tickets(where, params, order)
+
+    def new_by_type(self) -> list[tuple[str, list[TicketRow]]]:
+        groups: dict[str, list[TicketRow]] = {}
+        for t in self._tickets("created_at >= ? AND created_at < ?", (iso(self.since), iso(self.now))):
+            row = self.row(t)
+            groups.setdefault(row.type_name, []).append(row)
+        return sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+
+    def waiting(self) -> list[TicketRow]:
+        return [self.row(t, "Kurang: " + ", ".join(self.rules.form_name(d) for d in t.missing + t.lacking)
+                         if (t.missing or t.lacking) else "")
+                for t in self._tickets("status = 'menunggu_kelengkapan'")]
+
+    def queued(self) -> list[TicketRow]:
+        marks = ",".join("?" * len(QUEUED_STATUSES))
+        return [self.row(t) for t in self._tickets(f"status IN ({marks})", QUEUED_STATUSES,
+                                                   "urgent DESC, due_at IS NULL, due_at, created_at")]
+
+    def overdue(self) -> list[TicketRow]:
+        marks = ",".join("?" * len(QUEUED_STATUSES))
+        rows = self._tickets(f"status IN ({marks}) AND due_at IS NOT NULL AND due_at < ?",
+                             (*QUEUED_STATUSES, iso(self.now)), "urgent DESC, due_at")
+        return [self.row(t, f"terlambat {age_text(self.now - t.due_at)}") for t in rows if t.due_at]
+
+    def done(self) -> list[TicketRow]:
+        return [self.row(t) for t in self._tickets(
+            "status IN ('selesai', 'ditolak') AND closed_at >= ?", (iso(self.since),), "closed_at")]
+
+    def unconfirmed(self) -> list[TicketRow]:
+        types = [rid for rid, rt in self.rules.types.items() if rt.password_reminder]
+        if not types:
+            return []
+        marks = ",".join("?" * len(types))
+        out = []
+        for t in self._tickets(f"status = 'selesai' AND password_confirmed_at IS NULL AND request_type IN ({marks})",
+                               tuple(types), "needs_staff IS NULL, closed_at"):
+            note = f"{t.reminder_count} pengingat terkirim"
+            note += ("; pengingat berikutnya " + short_datetime(t.next_reminder_at, self.tz)) if t.next_reminder_at \
+                else "; pengingat dihentikan, perlu ditindaklanjuti petugas"
+            out.append(self.row(t, note))
+        return out
+
+    def attention(self) -> list[TicketRow]:
+        return [self.row(t, t.needs_staff) for t in self._tickets(
+            "needs_staff IS NOT NULL AND needs_staff != '' AND status NOT IN ('selesai', 'ditolak')")]
+
+    def suppressed(self) -> list[MailRow]:
+        rows = self.store.query(
+            "SELECT * FROM messages WHERE outcome = 'suppressed' AND processed_at >= ? ORDER BY processed_at",
+            (iso(self.since),))
+        return [MailRow(short_datetime(parse_iso(r["processed_at"]), self.tz), _clean(r["sender"], 80),
+                        _clean(r["subject"]), _clean(f"{r['rule'] or ''}: {r['reason'] or ''}".strip(": ")),
+                        r["ticket_id"] or "") for r in rows]
+
+    def quarantined(self) -> list[MailRow]:
+        rows = self.store.query("SELECT id, mailbox, sender, subject, reason, created_at FROM quarantine "
+                                "WHERE status = 'open' ORDER BY created_at")
+        return [MailRow(short_datetime(parse_iso(r["created_at"]), self.tz), _clean(r["sender"], 80),
+                        _clean(r["subject"]), _clean(f"#{r['id']} ({r['mailbox']}): {r['reason']}", 200)) for r in rows]
+
+    def rejected(self) -> list[MailRow]:
+        rows = self.store.query("SELECT * FROM events WHERE kind IN ('command_rejected', 'command_failed') "
+                                "AND at >= ? ORDER BY id", (iso(self.since),))
+        out = []
+        for r in rows:
+            d = json.loads(r["detail"] or "{}")
+            what = "ditolak (pengirim tidak terverifikasi)" if r["kind"] == "command_rejected" else "gagal"
+            out.append(MailRow(short_datetime(parse_iso(r["at"]), self.tz), _clean(r["actor"], 80),
+                               _clean(f"#{d.get('command', '?')} {what}"), _clean(d.get("reason", ""), 200),
+                               r["ticket_id"] or ""))
+        return out
+
+    def undelivered(self) -> list[MailRow]:
+        rows = self.store.query("SELECT id, ticket_id, kind, recipients, last_error, created_at FROM outbox "
+                                "WHERE status = 'failed' ORDER BY id")
+        return [MailRow(short_datetime(parse_iso(r["created_at"]), self.tz), _clean(", ".join(json.loads(r["recipients"])), 80),
+                        MAIL_KINDS.get(r["kind"], r["kind"]), _clean(r["last_error"], 200), r["ticket_id"] or "")
+                for r in rows]
+
+
+def collect(store: Store, pipeline: Pipeline, now: dt.datetime | None = None,
+            since: dt.datetime | None = None) -> Digest:
+    """Every section, as of ``now``, for the period since the last digest (or the last day)."""
+    now = now or store.now()
+    since = since or last_digest_at(store) or now - dt.timedelta(days=1)
+    tz = pipeline.config.helpdesk.timezone
+    c = Collector(store, pipeline, now, since)
+    return Digest(
+        now=now, since=since,
+        title=f"Ringkasan Harian Helpdesk {pipeline.config.helpdesk.name}",
+        period=f"{format_datetime_id(since, tz)} s.d. {format_datetime_id(now, tz)}",
+        new_by_type=c.new_by_type(), waiting=c.waiting(), queued=c.queued(), overdue=c.overdue(), done=c.done(),
+        unconfirmed=c.unconfirmed(), attention=c.attention(), suppressed=c.suppressed(),
+        quarantined=c.quarantined(), rejected=c.rejected(), undelivered=c.undelivered())
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering and sending
+
+
+def recipients(pipeline: Pipeline) -> list[str]:
+    """digest.recipients, else every staff address."""
+    cfg = pipeline.config
+    return list(cfg.digest.recipients or cfg.staff.addresses)
+
+
+def subject(d: Digest, tz: str) -> str:
+    local = d.now.astimezone(ZoneInfo(tz)).date()
+    return (f"[Ringkasan Helpdesk] {format_date_id(local)}: {d.new_count} baru, {len(d.queued)} antre, "
+            f"{len(d.overdue)} terlambat")
+
+
+def render(pipeline: Pipeline, d: Digest) -> tuple[str, str]:
+    """(plain text, HTML) of the digest."""
+    r = pipeline.renderer()
+    text = r.render_text("digest", d=d)
+    html = r.render_html("digest", d=d) or ""
+    return text, html
+
+
+def build(pipeline: Pipeline, d: Digest, to: list[str]) -> Outgoing:
+    """The digest as a mail: text and HTML alternatives, to every recipient."""
+    out = pipeline.renderer().build(template="digest", to=", ".join(to),
+                                    subject=subject(d, pipeline.config.helpdesk.timezone),
+                                    kind="digest", automatic=False, d=d)
+    out.recipients = list(to)
+    return out
+
+
+def last_digest_at(store: Store) -> dt.datetime | None:
+    return parse_iso(store.get_state(STATE_LAST_AT))
+
+
+def local_date(when: dt.datetime, tz: str) -> dt.date:
+    return when.astimezone(ZoneInfo(tz)).date()
+
+
+def send(store: Store, pipeline: Pipeline, now: dt.datetime | None = None, scheduled: bool = False) -> str | None:
+    """Queue the digest now and remember when (one transaction); the Message-ID, or None.
+
+    None when nobody is configured to receive it, or, for ``scheduled``, when today's digest
+    is not due (checked again inside the write lock, so a retried tick never sends it twice).
+    """
+    to = recipients(pipeline)
+    if not to:
+        log.warning("digest_no_recipients", hint="set [digest] recipients or [staff] addresses")
+        return None
+    now = now or store.now()
+    with store.transaction():
+        if scheduled and not due(store, pipeline, now):
+            return None
+        d = collect(store, pipeline, now)
+        out = build(pipeline, d, to)
+        mailbox = pipeline.config.mailbox[0].name if pipeline.config.mailbox else ""
+        pipeline.enqueue(out, None, mailbox)
+        store.set_state(STATE_LAST_AT, iso(now))
+        store.set_state(STATE_LAST_DATE, local_date(now, pipeline.config.helpdesk.timezone).isoformat())
+        store.add_event(None, "digest_sent", recipients=to, new=d.new_count, queued=len(d.queued),
+                        overdue=len(d.overdue), quarantined=len(d.quarantined), suppressed=len(d.suppressed))
+    log.info("digest_queued", recipients=len(to), new=d.new_count, queued=len(d.queued), overdue=len(d.overdue))
+    return out.message_id
+
+
+def due(store: Store, pipeline: Pipeline, now: dt.datetime) -> bool:
+    """Whether today's scheduled digest is due: a working day, past digest.time, not yet sent."""
+    cfg = pipeline.config
+    if not cfg.digest.time:
+        return False
+    tz = cfg.helpdesk.timezone
+    today = local_date(now, tz)
+    if store.get_state(STATE_LAST_DATE) == today.isoformat():
+        return False
+    if not pipeline.calendar.is_working_day(today):
+        return False
+    hh, mm = (int(x) for x in cfg.digest.time.split(":"))
+    return now.astimezone(ZoneInfo(tz)).time() >= dt.time(hh, mm)
+
+
+__all__ = ["Digest", "collect", "render", "build", "send", "due", "recipients", "last_digest_at"]
