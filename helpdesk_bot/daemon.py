@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -171,23 +170,26 @@ class Daemon:
         store.close()
 
     def _clock_loop(self) -> None:
-        """Rules hot reload and the scheduled work (reminders, digest) on one slow clock."""
+        """Rules hot reload here; the scheduled work (reminders, digest) on APScheduler's clock.
+
+        The APScheduler job only calls the idempotent ``Jobs.tick``; what is due lives in the
+        database, so nothing is lost when the daemon stops between two ticks.
+        """
         from . import scheduler
 
         store = open_store(self.config)
         jobs = scheduler.Jobs(self.config, store, self.rules.get, self.calendar)
-        last_tick = 0.0
-        while not self.stop_event.is_set():
-            try:
-                self.rules.reload_if_changed()
-                if time.monotonic() - last_tick >= scheduler.TICK_SECONDS:
-                    last_tick = time.monotonic()
-                    if jobs.tick():
-                        self.outbox_event.set()
-            except Exception as e:
-                log.error("clock_error", error=f"{type(e).__name__}: {e}")
-            self.stop_event.wait(2.0)
-        store.close()
+        clock = scheduler.start_clock(jobs, self.outbox_event.set)
+        try:
+            while not self.stop_event.is_set():
+                try:
+                    self.rules.reload_if_changed()
+                except Exception as e:
+                    log.error("clock_error", error=f"{type(e).__name__}: {e}")
+                self.stop_event.wait(2.0)
+        finally:
+            clock.shutdown(wait=True)
+            store.close()
 
     def start(self) -> None:
         for mb in self.config.mailbox:
