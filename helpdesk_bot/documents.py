@@ -691,7 +691,9 @@ def _tesseract(image: Any, lang: str, deadline: float) -> _Reading:
     """One tesseract pass: text rebuilt line by line, plus how many words it is sure of."""
     import pytesseract
 
-    image.format = "BMP"  # pytesseract writes a temp file in this format; BMP skips PNG's deflate
+    # pytesseract hands the image over as PNG. Not BMP: leptonica misreads 8-bit grey BMPs and
+    # tesseract then drops whole lines (a photographed SK lost its title that way).
+    image.format = "PNG"
     try:
         data = pytesseract.image_to_data(image, lang=lang, config="--psm 3",
                                          output_type=pytesseract.Output.DICT, timeout=_timeout(deadline))
@@ -731,7 +733,7 @@ def _osd_rotation(image: Any, deadline: float) -> int:
 
     scale = OSD_DPI / OCR_DPI
     small = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))))
-    small.format = "BMP"
+    small.format = "PNG"
     try:
         osd = pytesseract.image_to_osd(small, output_type=pytesseract.Output.DICT,
                                        timeout=_timeout(deadline))
