@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
-from .office_hours import format_date_id, format_datetime_id
+from .office_hours import format_datetime_id
 from .redact import redact
 from .tickets import iso, parse_iso
 
@@ -271,8 +271,10 @@ def recipients(pipeline: Pipeline) -> list[str]:
 
 
 def subject(d: Digest, tz: str) -> str:
+    # Short date: a subject over 78 characters gets folded by the email package in a way some
+    # clients show with a leading space.
     local = d.now.astimezone(ZoneInfo(tz)).date()
-    return (f"[Ringkasan Helpdesk] {format_date_id(local)}: {d.new_count} baru, {len(d.queued)} antre, "
+    return (f"[Ringkasan Helpdesk] {local:%d/%m/%Y}: {d.new_count} baru, {len(d.queued)} antre, "
             f"{len(d.overdue)} terlambat")
 
 
