@@ -1,0 +1,158 @@
+"""Operators' commands: ``rules check``, ``rules eval``, ``doctor`` and ``import``.
+
+They attach themselves to the ``main`` group of cli.py; output is for the operator (English),
+anything a requester or the staff would read stays in the templates.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import click
+
+from .cli import State, main, pass_state
+
+
+@main.group()
+def rules() -> None:
+    """Check and measure the operators' files (rules/, forms/, templates/)."""
+
+
+def _duplicate_names(ruleset) -> list[str]:  # type: ignore[no-untyped-def]
+    """Two documents or two request types with the same human name confuse replies and digests."""
+    problems = []
+    for what, items in (("document", ruleset.forms.values()), ("request type", ruleset.types.values())):
+        seen: dict[str, str] = {}
+        for item in items:
+            key = item.name.strip().lower()
+            if key in seen:
+                line = _line_of_key(item.source, "name")
+                problems.append(f"{item.source}:{line}: duplicate {what} name {item.name!r} (also in {seen[key]})")
+            else:
+                seen[key] = item.source
+    return problems
+
+
+def _line_of_key(path: str, key: str) -> int:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError:
+        return 1
+    m = re.search(rf"^\s*{re.escape(key)}\s*=", text, re.M)
+    return text.count("\n", 0, m.start()) + 1 if m else 1
+
+
+@rules.command("check")
+@pass_state
+def rules_check(state: State) -> None:
+    """Load every file of rules/, forms/ and templates/ and render every reply template once.
+
+    Prints each problem as file:line: message and exits 1, or prints a one-line OK summary.
+    """
+    from .explain import render_all_templates
+    from .reload import load_for, ruleset_dirs
+    from .ruleset import RuleSetError
+
+    config = state.config
+    dirs = ruleset_dirs(config)
+    try:
+        ruleset = load_for(config)
+    except RuleSetError as e:
+        for p in e.problems:
+            click.echo(p)
+        raise click.ClickException(f"{len(e.problems)} problem(s) in {', '.join(map(str, dirs))}") from e
+    problems = _duplicate_names(ruleset)
+    renders = render_all_templates(config, ruleset)
+    problems += [r.detail if r.detail.split(":", 1)[0].endswith(".j2") else f"{ruleset.templates_dir / (r.template + '.txt.j2')}:1: {r.detail}"
+                 for r in renders if r.status == "error"]
+    for p in problems:
+        click.echo(p)
+    not_rendered = [r for r in renders if r.status == "not rendered"]
+    for r in not_rendered:
+        click.echo(f"note: template {r.template}: not rendered ({r.detail})")
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) in {', '.join(map(str, dirs))}")
+    ok = sum(1 for r in renders if r.status == "ok")
+    click.echo(f"OK: {len(ruleset.types)} request types, {len(ruleset.forms)} documents, "
+               f"{ok} templates rendered, {len(not_rendered)} not rendered (rules version {ruleset.version})")
+
+
+@rules.command("eval")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--labels", "labels_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="TSV with header 'path kind source_says' or 'path request_type missing' (default DIR/labels.tsv).")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Extraction cache and previous decisions (default DIR/.helpdesk-eval).")
+@click.option("--workers", type=int, default=None, help="Worker processes for cache misses (default: CPUs, at most 4).")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON object.")
+@pass_state
+def rules_eval(state: State, directory: Path, labels_file: Path | None, cache_dir: Path | None,
+               workers: int | None, as_json: bool) -> None:
+    """Measure the rules on a labelled folder of .eml files: confusion table, precision and
+    recall per request type (or suppression rates), and the mails whose decision changed."""
+    from . import evaluate
+    from .reload import load_for
+    from .ruleset import RuleSetError
+
+    config = state.config
+    try:
+        ruleset = load_for(config)
+    except RuleSetError as e:
+        raise click.ClickException("rules, forms or templates are broken:\n" + "\n".join(e.problems)) from e
+    try:
+        report = evaluate.run(directory, config, ruleset, labels_file, cache_dir, workers)
+    except evaluate.LabelsError as e:
+        raise click.ClickException(str(e)) from e
+    text, metrics = evaluate.format_report(report, ruleset)
+    click.echo(json.dumps(metrics, ensure_ascii=False) if as_json else text)
+
+
+@main.command()
+@click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds per network check.")
+@pass_state
+def doctor(state: State, timeout: float) -> None:
+    """Check the configuration, mailboxes, SMTP, database, tesseract and rules; exit 1 on any FAIL."""
+    from .doctor import run_checks
+
+    results = run_checks(state.config_path, timeout=timeout)
+    for r in results:
+        click.echo(r.line())
+    failed = [r for r in results if r.status == "FAIL"]
+    if failed:
+        raise click.ClickException(f"{len(failed)} check(s) failed")
+    click.echo(f"all {len(results)} checks passed")
+
+
+@main.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--mailbox", "mailbox_name", default=None, help="Record the tickets under this mailbox (default: the first).")
+@click.option("--keep-dates/--no-keep-dates", default=True, show_default=True,
+              help="Date tickets by the mail's Date header (else by now).")
+@pass_state
+def import_(state: State, path: Path, mailbox_name: str | None, keep_dates: bool) -> None:
+    """Backfill archived mail (mbox, Maildir or a folder of .eml) as tickets, sending no reply.
+
+    Idempotent: a mail already imported (same bytes) is skipped.
+    """
+    from .importer import ImportError_, count_messages, import_messages
+
+    from .logs import configure
+
+    config = state.config
+    configure(config.logging.level, config.logging.format)
+    names = [m.name for m in config.mailbox]
+    name = mailbox_name or (names[0] if names else "import")
+    if mailbox_name and mailbox_name not in names:
+        raise click.ClickException(f"no mailbox named {mailbox_name!r} in the configuration (known: {', '.join(names)})")
+    try:
+        total = count_messages(path)
+    except ImportError_ as e:
+        raise click.ClickException(str(e)) from e
+    with click.progressbar(length=total, label=f"importing {path}", file=click.get_text_stream("stderr"),
+                           show_pos=True) as bar:
+        summary = import_messages(path, config, name, keep_dates=keep_dates, progress=bar.update)
+    click.echo(summary.line())
+    for err in summary.errors[:20]:
+        click.echo(f"  {err}", err=True)

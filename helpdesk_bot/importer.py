@@ -1,0 +1,178 @@
+"""``helpdesk-bot import PATH``: archived mail (an mbox file, a Maildir, a folder of .eml files
+or one .eml file) backfilled as tickets, without sending any reply.
+
+Each mail goes through the daemon's own Pipeline, so an imported mail ends exactly as a live one
+would (a ticket, a follow-up, a recorded suppression or duplicate, a quarantine entry), except
+that nothing is put in the outbox: the replies are withheld and an event says so. The ledger key
+is ``import:<sha256 of the bytes>``, so running the same import again skips what is done, and a
+mail that also arrives (or arrived) through a mailbox is recognised by its Message-ID.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.parser
+import email.policy
+import email.utils
+import hashlib
+import mailbox as mailboxlib
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from .config import Config
+from .pipeline import Pipeline
+from .sources.base import SourceMessage
+
+log = structlog.get_logger("helpdesk_bot.importer")
+
+
+class ImportError_(Exception):
+    """The path is not something we can import from."""
+
+
+class ImportPipeline(Pipeline):
+    """The daemon's pipeline with every reply withheld (and recorded as withheld)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("hooks", [])  # no staff command in an archive may send a notice
+        super().__init__(*args, **kwargs)
+
+    def _reply(self, ticket: Any, *args: Any, **kwargs: Any) -> list[str]:
+        self.store.add_event(ticket.id, "reply_withheld", reason="imported from an archive: no reply is sent")
+        return []
+
+
+@dataclass
+class ImportSummary:
+    path: str
+    total: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    tickets: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        parts = ", ".join(f"{k}: {v}" for k, v in sorted(self.counts.items())) or "nothing"
+        skipped = self.counts.get("already_done", 0)
+        return (f"imported {self.total} mail(s) from {self.path}: {parts}; {len(self.tickets)} new ticket(s), "
+                f"{skipped} already imported, no reply sent")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading archives
+
+
+def _kind(path: Path) -> str:
+    if path.is_dir():
+        if all((path / sub).is_dir() for sub in ("cur", "new")):
+            return "maildir"
+        return "folder"
+    with path.open("rb") as f:
+        head = f.read(5)
+    if head == b"From ":
+        return "mbox"
+    return "eml"
+
+
+def iter_messages(path: Path) -> Iterator[tuple[str, bytes]]:
+    """(where, raw bytes) of every message, in a stable order."""
+    kind = _kind(path)
+    if kind == "maildir":
+        box = mailboxlib.Maildir(str(path), factory=None, create=False)
+        for key in sorted(box.iterkeys()):
+            yield f"{path}:{key}", box.get_bytes(key)
+    elif kind == "mbox":
+        box = mailboxlib.mbox(str(path), create=False)
+        try:
+            for i, key in enumerate(box.iterkeys()):
+                yield f"{path}:#{i + 1}", box.get_bytes(key)
+        finally:
+            box.close()
+    elif kind == "folder":
+        for p in sorted(path.rglob("*.eml")):
+            yield str(p), p.read_bytes()
+    else:
+        yield str(path), path.read_bytes()
+
+
+def count_messages(path: Path) -> int:
+    try:
+        kind = _kind(path)
+        if kind == "maildir":
+            return len(mailboxlib.Maildir(str(path), factory=None, create=False))
+        if kind == "mbox":
+            box = mailboxlib.mbox(str(path), create=False)
+            try:
+                return len(box)
+            finally:
+                box.close()
+        if kind == "folder":
+            return sum(1 for _ in path.rglob("*.eml"))
+        return 1
+    except OSError as e:
+        raise ImportError_(f"{path}: cannot be read: {e.strerror or e}") from e
+
+
+def mail_date(raw: bytes) -> dt.datetime | None:
+    """The Date header as an aware datetime, or None."""
+    try:
+        headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw[:65536])
+        value = headers.get("Date")
+        if not value:
+            return None
+        when = email.utils.parsedate_to_datetime(str(value))
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return when.astimezone(dt.timezone.utc)
+
+
+# ---------------------------------------------------------------------------------------------
+# Importing
+
+
+def import_messages(path: Path, config: Config, mailbox_name: str, keep_dates: bool = True,
+                    progress: Callable[[int], Any] | None = None) -> ImportSummary:
+    from .daemon import open_store
+    from .reload import RulesHolder
+    from .tickets import utcnow
+
+    rules = RulesHolder(config)
+    store = open_store(config)
+    current: list[dt.datetime | None] = [None]
+    if keep_dates:
+        # Dates the ticket, its events and its due time by when the mail was sent, not by now.
+        store.clock = lambda: current[0] or utcnow()
+    pipeline = ImportPipeline(config, store, rules.get)
+    summary = ImportSummary(str(path))
+    try:
+        for where, raw in iter_messages(path):
+            summary.total += 1
+            current[0] = mail_date(raw) if keep_dates else None
+            msg = SourceMessage(mailbox_name, "import:" + hashlib.sha256(raw).hexdigest(), raw)
+            try:
+                out = pipeline.process(msg)
+            except Exception as e:  # transient (database locked): report, go on; a re-run retries it
+                summary.counts["error"] += 1
+                summary.errors.append(f"{where}: {type(e).__name__}: {e}")
+                log.error("import_failed", where=where, error=f"{type(e).__name__}: {e}")
+            else:
+                summary.counts[out.kind] += 1
+                if out.kind == "ticket" and out.ticket_id:
+                    summary.tickets.append(out.ticket_id)
+                if out.kind == "quarantined":
+                    summary.errors.append(f"{where}: quarantined: {out.reason[:200]}")
+                log.info("mail_imported", where=where, outcome=out.kind, ticket=out.ticket_id)
+            if progress is not None:
+                progress(1)
+    finally:
+        store.close()
+    log.info("import_finished", path=str(path), total=summary.total, **{k: v for k, v in summary.counts.items()})
+    return summary
