@@ -94,17 +94,26 @@ class Daemon:
         if mb is None or mb.kind != "imap" or not mb.sent_folder:
             return
         with self._sent_lock:
-            src = self._sent_copies.get(name)
-            if src is None:
-                store = open_store(self.config)
-                src = open_source(mb, self.config, store)
-                src.connect()
-                self._sent_copies[name] = src
-            try:
-                src.append_sent(row["raw"])
-            except Exception:
-                self._sent_copies.pop(name, None)
-                raise
+            # A cached connection that died (IMAP server restarted, idle timeout) is only noticed
+            # when used: then the copy is appended again over a fresh connection, once.
+            for attempt in (1, 2):
+                src = self._sent_copies.get(name)
+                if src is None:
+                    store = open_store(self.config)
+                    src = open_source(mb, self.config, store)
+                    src.connect()
+                    self._sent_copies[name] = src
+                try:
+                    src.append_sent(row["raw"])
+                    return
+                except Exception:
+                    self._sent_copies.pop(name, None)
+                    try:
+                        src.close()
+                    except Exception:
+                        pass
+                    if attempt == 2:
+                        raise
 
     # -- run once -------------------------------------------------------------------------------
 
@@ -131,8 +140,22 @@ class Daemon:
 
     # -- run forever ----------------------------------------------------------------------------
 
+    def _open_store(self, role: str) -> Store | None:
+        """open_store, retried with backoff (a full disk or a locked file at start must not end a thread)."""
+        delay = 1.0
+        while not self.stop_event.is_set():
+            try:
+                return open_store(self.config)
+            except Exception as e:
+                log.error("database_unavailable", thread=role, error=f"{type(e).__name__}: {e}", retry_in=delay)
+                self.stop_event.wait(delay)
+                delay = min(delay * 2, 60.0)
+        return None
+
     def _mailbox_loop(self, mb: MailboxConfig) -> None:
-        store = open_store(self.config)
+        store = self._open_store(f"mailbox-{mb.name}")
+        if store is None:
+            return
         pipeline = self.pipeline(store)
         source = open_source(mb, self.config, store)
         delay = 1.0
@@ -158,7 +181,9 @@ class Daemon:
         store.close()
 
     def _sender_loop(self) -> None:
-        store = open_store(self.config)
+        store = self._open_store("sender")
+        if store is None:
+            return
         sender = Sender(self.config, store, self._on_sent)
         while not self.stop_event.is_set():
             try:

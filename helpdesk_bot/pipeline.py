@@ -18,6 +18,8 @@ from typing import Any
 
 import structlog
 
+from . import attachments as stored_attachments
+from . import quarantine as quarantining
 from . import redact as redaction
 from .classify import Classification, classify, decide
 from .config import Config
@@ -95,7 +97,7 @@ class Pipeline:
     # -- entry point -----------------------------------------------------------------------
 
     def process(self, msg: SourceMessage) -> Outcome:
-        if self.store.is_done(msg.mailbox, msg.key):
+        if self._done(msg):
             return Outcome("already_done")
         env: Envelope | None = None
         try:
@@ -104,11 +106,21 @@ class Pipeline:
             env = parse(msg.raw)
             return self._process(msg, env)
         except Exception as e:
+            if quarantining.is_transient(e):
+                raise  # database locked, disk full: not the mail's fault; the loop retries it later
             return self.quarantine(msg, env, f"{type(e).__name__}: {e}", traceback.format_exc())
+
+    def _done(self, msg: SourceMessage) -> bool:
+        """Whether the ledger has an outcome; a quarantine retry may replace a 'quarantined' one."""
+        if quarantining.is_retry(msg):
+            row = self.store.one("SELECT outcome FROM messages WHERE mailbox = ? AND key = ?", (msg.mailbox, msg.key))
+            return row is not None and row["outcome"] != "quarantined"
+        return self.store.is_done(msg.mailbox, msg.key)
 
     def quarantine(self, msg: SourceMessage, env: Envelope | None, reason: str, tb: str) -> Outcome:
         import hashlib
 
+        reason = redaction.redact(reason)
         with self.store.transaction():
             qid = self.store.add_quarantine(
                 mailbox=msg.mailbox, key=msg.key, message_id=env.message_id if env else "",
@@ -175,6 +187,7 @@ class Pipeline:
         self.store.record_message(msg.mailbox, msg.key, message_id=env.message_id,
                                   sha256=hashlib.sha256(msg.raw).hexdigest(), sender=env.sender, subject=env.subject,
                                   outcome=out.kind, rule=rule, reason=reason or out.reason, ticket_id=out.ticket_id or "")
+        quarantining.resolve(self.store, msg, out)
 
     # -- when will it be handled ---------------------------------------------------------------
 
@@ -276,7 +289,7 @@ class Pipeline:
         start, due, when = self.schedule(rt, now)
         with self.store.transaction():
             # Re-check inside the write lock: the same mail may have arrived in the other mailbox.
-            if self.store.is_done(msg.mailbox, msg.key):
+            if self._done(msg):
                 return Outcome("already_done")
             previous = self.store.message_outcome(env.message_id)
             if previous is not None:
@@ -298,6 +311,7 @@ class Pipeline:
             ticket = self.store.ticket(ticket_id)
             assert ticket is not None
             replies = self._reply(ticket, rt, result, p.docs, env, when, msg.mailbox)
+            stored_attachments.store(self.config, self.store, ticket_id, env.attachments, [d.sha256 for d in p.docs], fresh=True)
             out = Outcome("ticket", ticket_id, f"{rt.id}; missing {result.missing}", replies)
             self._record(msg, env, out, rule=rt.id)
         log.info("ticket_created", ticket=ticket_id, request_type=rt.id, mailbox=msg.mailbox,
@@ -330,9 +344,10 @@ class Pipeline:
 
             lacking = _lacking_admin_data(rt, merged_fields, {k: v for k, v in result.field_problems.items() if k not in fields or k in result.field_problems}, set(all_docs))
         with self.store.transaction():
-            if self.store.is_done(msg.mailbox, msg.key):
+            if self._done(msg):
                 return Outcome("already_done")
             self.store.link_message_id(env.message_id, ticket.id)
+            stored_attachments.store(self.config, self.store, ticket.id, env.attachments, [d.sha256 for d in docs])
             replies: list[str] = []
             if new_docs:
                 status = ticket.status

@@ -52,6 +52,9 @@ class Jobs:
         self.overdue(now)
         if digest.send(self.store, pipeline, now, scheduled=True):
             queued += 1
+        from .attachments import purge
+
+        purge(self.store, self.config, now)  # retention (issue 5): idempotent, one query when nothing is due
         return queued > 0
 
     # -- password reminders ----------------------------------------------------------------------

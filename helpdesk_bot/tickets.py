@@ -312,6 +312,7 @@ class Store:
                "created_at": iso(self.now()), "status": "open"}
         if existing:
             row["retries"] = existing["retries"] + 1
+            del row["created_at"]  # first quarantined at; retries count the attempts since
             self.db["quarantine"].update(existing["id"], row)
             return int(existing["id"])
         return self.db["quarantine"].insert(row).last_pk

@@ -148,6 +148,6 @@ def test_events_are_the_audit_trail(tmp_path):
     store = open_store(cfg)
     [t] = store.tickets()
     kinds = [e["kind"] for e in store.events(t.id)]
-    assert kinds == ["created", "mail_sent"]
+    assert kinds == ["created", "attachments_stored", "mail_sent"]
     created = json.loads(store.events(t.id)[0]["detail"])
     assert created["request_type"] == "ubah_jadwal"

@@ -1,0 +1,200 @@
+"""Attachments kept for staff, readable by the service user only, and purged after retention.
+
+Layout: ``<storage.attachments>/<ticket id>/<first 12 hex of SHA-256>-<safe file name>``; the
+directories are mode 0700 and the files 0600 whatever the umask, written atomically (temporary
+file, fsync, rename). The pipeline calls :func:`store` inside the transaction that creates or
+updates the ticket, so a failure to write (disk full) rolls the ticket back; a crash after the
+write but before the commit leaves files under a ticket id that was never committed, and since
+ids are reused after such a rollback, :func:`store` with ``fresh=True`` (a new ticket) first
+clears whatever a crashed attempt left there.
+
+Each call records an ``attachments_stored`` event with the file names and the SHA-256 of every
+attachment and of every extracted document (a ZIP's members have their own), which is how
+:func:`purge` finds the extraction-cache rows that belong to a ticket.
+
+Retention (:func:`purge`): ``storage.retention_days`` after a ticket closes (``closed_at``,
+status ``selesai`` or ``ditolak``) its attachment directory is deleted, the cached text of its
+documents is dropped from ``doc_cache`` (unless a ticket still within retention uses the same
+document), its ``fields`` (form values: names, NIP, phone numbers) are emptied except the tender
+code, and the stored copies of the replies sent for it (which quote those fields) are emptied.
+The ticket row, its status and dates and its whole events table (the audit trail) are kept;
+an event ``retention_purged`` says what was removed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from .config import Config
+from .envelope import Attachment
+from .tickets import Store, iso
+
+log = structlog.get_logger("helpdesk_bot.attachments")
+
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+#: Ticket fields kept after the purge: identifiers of the tender, not of a person.
+KEPT_FIELDS = ("kode_tender",)
+CLOSED_STATUSES = ("selesai", "ditolak")
+
+_UNSAFE = re.compile(r"[^\w.\- ()\[\]+,]+")
+
+
+def safe_name(filename: str, limit: int = 120) -> str:
+    """A file name that cannot leave its directory or hide: no separators, no leading dots."""
+    name = unicodedata.normalize("NFC", filename or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE.sub("_", name).strip(" ._") or "lampiran"
+    if len(name) > limit:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[: limit - len(ext) - 1] + "." + ext) if dot and len(ext) <= 10 else name[:limit]
+    return name
+
+
+def ticket_dir(config: Config, ticket_id: str) -> Path:
+    if not re.fullmatch(r"[A-Za-z0-9-]+", ticket_id):
+        raise ValueError(f"not a ticket id: {ticket_id!r}")
+    return config.resolve(config.storage.attachments) / ticket_id
+
+
+def _private_dir(path: Path) -> None:
+    """Create ``path`` (and its parents up to the attachments root) as 0700."""
+    path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    os.chmod(path, DIR_MODE)
+    os.chmod(path.parent, DIR_MODE)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        os.fchmod(fd, FILE_MODE)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def store(config: Config, db: Store, ticket_id: str, attachments: Iterable[Attachment],
+          doc_shas: Iterable[str] = (), fresh: bool = False) -> list[dict[str, Any]]:
+    """Write a mail's attachments for staff; call inside the ticket's transaction.
+
+    ``fresh`` (a ticket created in this transaction): leftovers of a crashed attempt that had
+    the same ticket id are removed first. Returns what was stored (name, sha256, size).
+    """
+    attachments = list(attachments)
+    directory = ticket_dir(config, ticket_id)
+    if fresh and directory.exists():
+        shutil.rmtree(directory)
+    stored: list[dict[str, Any]] = []
+    if attachments:
+        _private_dir(directory)
+    for att in attachments:
+        sha = hashlib.sha256(att.data).hexdigest()
+        name = f"{sha[:12]}-{safe_name(att.filename)}"
+        path = directory / name
+        if not path.exists():
+            _write_private(path, att.data)
+        stored.append({"file": name, "sha256": sha, "size": len(att.data)})
+    shas = sorted({s["sha256"] for s in stored} | {s for s in doc_shas if s})
+    if stored or shas:
+        db.add_event(ticket_id, "attachments_stored", files=[s["file"] for s in stored], sha256=shas)
+    return stored
+
+
+def files(config: Config, ticket_id: str) -> list[Path]:
+    d = ticket_dir(config, ticket_id)
+    return sorted(p for p in d.iterdir() if p.is_file() and not p.name.startswith(".tmp-")) if d.is_dir() else []
+
+
+# -- retention ----------------------------------------------------------------------------------
+
+
+def _ticket_shas(db: Store, ticket_ids: list[str]) -> set[str]:
+    if not ticket_ids:
+        return set()
+    marks = ",".join("?" * len(ticket_ids))
+    rows = db.query(f"SELECT detail FROM events WHERE kind = 'attachments_stored' AND ticket_id IN ({marks})",
+                    tuple(ticket_ids))
+    out: set[str] = set()
+    for r in rows:
+        out.update(json.loads(r["detail"] or "{}").get("sha256") or [])
+    return out
+
+
+def due_for_purge(db: Store, config: Config, now: dt.datetime) -> list[str]:
+    cutoff = now - dt.timedelta(days=config.storage.retention_days)
+    marks = ",".join("?" * len(CLOSED_STATUSES))
+    rows = db.query(
+        f"SELECT id FROM tickets WHERE status IN ({marks}) AND closed_at IS NOT NULL AND closed_at <= ? "
+        "AND NOT EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = tickets.id AND e.kind = 'retention_purged' "
+        "AND e.at >= tickets.closed_at) ORDER BY closed_at", (*CLOSED_STATUSES, iso(cutoff)))
+    return [r["id"] for r in rows]
+
+
+def purge(db: Store, config: Config, now: dt.datetime | None = None) -> dict[str, int]:
+    """Purge attachments and extracted text of tickets closed more than retention_days ago.
+
+    Idempotent and safe to call on every scheduler tick: files go first, then one transaction
+    per ticket, so a crash in between only repeats the (harmless) deletion next time.
+    """
+    now = now or db.now()
+    totals = {"tickets": 0, "files": 0, "doc_cache": 0, "replies": 0}
+    if config.storage.retention_days < 0:
+        return totals
+    due = due_for_purge(db, config, now)
+    if not due:
+        return totals
+    cutoff = now - dt.timedelta(days=config.storage.retention_days)
+    marks = ",".join("?" * len(CLOSED_STATUSES))
+    kept = [r["id"] for r in db.query(
+        f"SELECT id FROM tickets WHERE NOT (status IN ({marks}) AND closed_at IS NOT NULL AND closed_at <= ?)",
+        (*CLOSED_STATUSES, iso(cutoff)))]
+    still_used = _ticket_shas(db, kept)
+    for ticket_id in due:
+        n_files = len(files(config, ticket_id))
+        shutil.rmtree(ticket_dir(config, ticket_id), ignore_errors=True)
+        shas = sorted(_ticket_shas(db, [ticket_id]) - still_used)
+        with db.transaction():
+            ticket = db.ticket(ticket_id)
+            if ticket is None:
+                continue
+            n_cache = 0
+            for i in range(0, len(shas), 500):
+                chunk = shas[i:i + 500]
+                n_cache += db.conn.execute(
+                    f"DELETE FROM doc_cache WHERE sha256 IN ({','.join('?' * len(chunk))})", tuple(chunk)).rowcount
+            fields = {k: v for k, v in ticket.fields.items() if k in KEPT_FIELDS}
+            db.update_ticket(ticket_id, fields=fields)
+            n_replies = db.conn.execute(
+                "UPDATE outbox SET raw = X'' WHERE ticket_id = ? AND status IN ('sent', 'failed') AND length(raw) > 0",
+                (ticket_id,)).rowcount
+            db.add_event(ticket_id, "retention_purged", files=n_files, doc_cache=n_cache, replies=n_replies,
+                         retention_days=config.storage.retention_days)
+        totals["tickets"] += 1
+        totals["files"] += n_files
+        totals["doc_cache"] += n_cache
+        totals["replies"] += n_replies
+    log.info("retention_purged", **totals)
+    return totals
+
+
+__all__ = ["DIR_MODE", "FILE_MODE", "files", "purge", "safe_name", "store", "ticket_dir"]
