@@ -50,6 +50,7 @@ class Jobs:
         pipeline = self.pipeline()
         queued = self.reminders(pipeline, now)
         self.overdue(now)
+        self.retention(now)
         if digest.send(self.store, pipeline, now, scheduled=True):
             queued += 1
         from .attachments import purge
@@ -60,8 +61,14 @@ class Jobs:
     # -- password reminders ----------------------------------------------------------------------
 
     def reminders(self, pipeline: Any, now: dt.datetime) -> int:
-        """Send each due reminder once; after the last one, flag the ticket for staff."""
+        """Send each due reminder once; after the last one, flag the ticket for staff.
+
+        Only while the office is open: due times are computed in working hours, but a daemon
+        that was down over the weekend must not catch up on Saturday; it does at the opening.
+        """
         sent = 0
+        if not self.calendar.is_open(now):
+            return 0
         due = self.store.query("SELECT id FROM tickets WHERE status = 'selesai' AND password_confirmed_at IS NULL "
                                "AND next_reminder_at IS NOT NULL AND next_reminder_at <= ? ORDER BY next_reminder_at",
                                (iso(now),))
@@ -121,6 +128,24 @@ class Jobs:
                     self.store.add_event(r["id"], "overdue", due_at=r["due_at"])
                     log.warning("ticket_overdue", ticket=r["id"], due_at=r["due_at"])
         return len(rows)
+
+
+    # -- retention -----------------------------------------------------------------------------------
+
+    def retention(self, now: dt.datetime) -> None:
+        """Purge closed tickets' attachments after storage.retention_days (attachments.py).
+
+        Idempotent (purged tickets get a ``retention_purged`` event); a failure is logged and
+        never stops reminders or the digest.
+        """
+        try:
+            from . import attachments
+        except ImportError:
+            return
+        try:
+            attachments.purge(self.store, self.config, now)
+        except Exception as e:
+            log.error("retention_purge_failed", error=f"{type(e).__name__}: {e}")
 
 
 def start_clock(jobs: Jobs, on_queued: Callable[[], None], seconds: float = TICK_SECONDS) -> Any:

@@ -168,3 +168,26 @@ def test_act_via_cli_path_also_schedules(tmp_path: Path) -> None:
     with w.store.transaction():
         act(w.store, w.pipeline, t_id, "selesai", "cli:andi")
     assert w.store.ticket(t_id).next_reminder_at is not None
+
+
+def test_reminder_due_before_a_weekend_waits_for_the_opening(tmp_path: Path) -> None:
+    w = make_world(tmp_path, wib(2026, 11, 27, 14, 0))  # Friday
+    t_id = done_ticket(w)
+    due = w.store.ticket(t_id).next_reminder_at
+    assert due == wib(2026, 11, 30, 14, 0)  # 14-16.30 (2.5 h), Monday 07.30-12 (4.5 h), 13-14 (1 h)
+    jobs = jobs_for(w)
+    w.clock.now = wib(2026, 12, 5, 10, 0)  # daemon was down; back on Saturday
+    jobs.tick()
+    assert reminders_sent(w, t_id) == 0
+    w.clock.now = wib(2026, 12, 7, 7, 30)  # Monday opening: one reminder, not a burst
+    jobs.tick()
+    jobs.tick()
+    assert reminders_sent(w, t_id) == 1
+
+
+def test_retention_purge_runs_on_the_clock(tmp_path: Path) -> None:
+    w = make_world(tmp_path, wib(2026, 11, 24, 9, 0))
+    t_id = done_ticket(w)
+    w.clock.now = wib(2027, 3, 1, 9, 0)  # > 90 days after closing
+    jobs_for(w).tick()
+    assert "retention_purged" in w.kinds(t_id)
