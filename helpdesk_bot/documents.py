@@ -647,6 +647,7 @@ def _ocr(image: Any, ctx: _Context) -> _OcrResult:
         return _OcrResult(error=OCR_UNAVAILABLE, detail="tesseract or its language data is not installed")
     page_deadline = min(time.monotonic() + ctx.limits.ocr_seconds_per_page, ctx.deadline)
     try:
+        image = _deskew(image)
         first = _tesseract(image, lang, page_deadline)
         if first.good_ratio >= 0.5 or first.words < 3:
             return _OcrResult(text=first.text)
@@ -667,6 +668,43 @@ def _ocr(image: Any, ctx: _Context) -> _OcrResult:
 
 class _OcrTimeout(Exception):
     pass
+
+
+#: Skew search: whole degrees first, then quarter degrees around the best one.
+_SKEW_COARSE = (-4.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0)
+_SKEW_WIDTH = 400
+
+
+def _deskew(image: Any) -> Any:
+    """Straighten a page skewed by up to 4 degrees.
+
+    Tesseract reads short skewed lines, but drops long ones (a 1.2 degree scan lost its title
+    line and a whole paragraph). The angle is the one that makes the row profile sharpest:
+    text lines become dark rows separated by white ones. Measured on a 400 px wide copy, whole
+    degrees then quarter degrees, it costs about 30 ms a page.
+    """
+    from PIL import Image, ImageOps
+
+    height = max(1, round(image.height * _SKEW_WIDTH / image.width))
+    small = ImageOps.invert(image.convert("L")).resize((_SKEW_WIDTH, height), Image.Resampling.BILINEAR)
+    small = small.point(lambda v: 255 if v > 96 else 0)
+    scores: dict[float, float] = {}
+
+    def sharpness(angle: float) -> float:
+        if angle not in scores:
+            rows = small.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=0)
+            profile = rows.resize((1, rows.height), Image.Resampling.BOX).histogram()
+            # Variance of the row means, from the histogram of the 1-pixel-wide column.
+            n = sum(profile)
+            mean = sum(v * c for v, c in enumerate(profile)) / n
+            scores[angle] = sum(c * (v - mean) ** 2 for v, c in enumerate(profile)) / n
+        return scores[angle]
+
+    coarse = max(_SKEW_COARSE, key=sharpness)
+    best = max((coarse + d for d in (-0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75)), key=sharpness)
+    if abs(best) < 0.5 or sharpness(best) < sharpness(0.0) * 1.05:
+        return image
+    return image.rotate(best, resample=Image.Resampling.BILINEAR, expand=True, fillcolor=255)
 
 
 @dataclass

@@ -87,7 +87,7 @@ def normalise_phone(raw: str) -> str | None:
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _KODE = re.compile(r"(?<!\d)(\d{6,11})(?!\d)")
-_KODE_NEAR = re.compile(r"kode\s*(?:tender|lelang|paket|pemilihan|seleksi)\s*[:.=]?\s*(?:no\.?\s*)?(\d[\d ]{5,13}\d)", re.I)
+_KODE_NEAR = re.compile(r"(?:kode\s*)?(?:tender|lelang|paket|pemilihan|seleksi)\s*(?:no\.?|nomor|id)?\s*[:.=#]?\s*(\d[\d ]{5,13}\d)\b", re.I)
 
 
 def find_kode_tender(text: str) -> str | None:

@@ -21,6 +21,8 @@ from .ruleset import FormSpec, RuleSet
 HEAD_LINES = 30
 #: Minimum similarity (0-100) of a line to a title.
 TITLE_THRESHOLD = 86.0
+#: Enumerated lines ("1. Surat Keputusan ...", "- SLA") list attachments, never a title.
+_LIST_ITEM = re.compile(r"^\s*(\d{1,2}|[a-h])\s*[.)]\s|^\s*[-•*]\s")
 #: Letter subjects: "Perihal : Permohonan Reset Password ..." names the letter's own document.
 _SUBJECT_LABEL = re.compile(r"^(perihal|hal|prihal|perihai|pokok surat)\s*[:.]?\s*")
 
@@ -41,8 +43,10 @@ def _letters(s: str) -> str:
 
 
 def _head_lines(page: str) -> list[str]:
-    lines = [_letters(normalise(ln)) for ln in page.split("\n")]
-    lines = [re.sub(r"\s+", " ", ln) for ln in lines if ln.strip()]
+    """The first lines of a page, letters and digits only; list items blanked (kept as lines
+    so that positions stay comparable)."""
+    raw = [ln for ln in normalise(page).split("\n") if ln.strip()]
+    lines = ["" if _LIST_ITEM.match(ln) else re.sub(r"\s+", " ", _letters(ln)) for ln in raw]
     # Titles are often broken over two lines: also try each line joined with the next.
     return lines[:HEAD_LINES]
 
@@ -51,6 +55,8 @@ def _title_hits(lines: list[str], spec: FormSpec, page_no: int) -> list[tuple[in
     hits = []
     titles = [_letters(normalise(t)) for t in spec.titles]
     for i, line in enumerate(lines):
+        if not line:
+            continue
         candidates = [(line, "title")]
         if i + 1 < len(lines):
             candidates.append((f"{line} {lines[i + 1]}", "title"))
