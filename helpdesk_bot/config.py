@@ -396,7 +396,8 @@ def _validate_hours(cfg: Config) -> None:
 
 def _read_secret(password: str, password_file: str, password_env: str) -> str:
     if password_file:
-        return Path(password_file).read_text(encoding="utf-8").strip()
+        # "${CREDENTIALS_DIRECTORY}/imap.secret": systemd's LoadCredential= (see systemd/).
+        return Path(os.path.expandvars(password_file)).read_text(encoding="utf-8").strip()
     if password_env:
         return os.environ.get(password_env, "")
     return password
