@@ -4,7 +4,8 @@ what is wrong and how to fix it.
 Checks: the configuration; each mailbox (IMAP: connect, TLS, login, folder, IDLE; Maildir: the
 directory is writable); SMTP (connect, STARTTLS or SSL, login) or the outbox directory; the
 database (opens, migrations applied, writable); tesseract and its ``ind`` language; the rules.
-Nothing is changed: no mail is read or sent, the database is opened without migrating it.
+Nothing is changed: no mail is read or sent, the database is opened read-only (immutable) and
+not migrated, so running it as root leaves no root-owned file behind.
 """
 
 from __future__ import annotations
@@ -220,10 +221,14 @@ def check_database(config: Config) -> list[Check]:
     fix = "fix the owner/permissions of the database and its directory (storage.database), or restore a backup"
     if not path.exists():
         return [_writable_dir("database", path.parent, "database directory", fix + "; the daemon creates the file at start")]
+    if not (os.access(path, os.R_OK | os.W_OK) and os.access(path.parent, os.W_OK)):
+        return [Check("database", "FAIL", f"{path} or its directory is not writable by this user (SQLite needs the "
+                      "directory for its -wal and -shm files)", fix)]
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=5)
+        # immutable: no lock, no -wal/-shm created, so doctor run as root leaves nothing root-owned behind
+        conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, timeout=5)
     except sqlite3.Error as e:
-        return [Check("database", "FAIL", f"{path} cannot be opened for writing: {e}", fix)]
+        return [Check("database", "FAIL", f"{path} cannot be opened: {e}", fix)]
     try:
         ok = conn.execute("PRAGMA quick_check").fetchone()[0]
         if ok != "ok":
@@ -234,8 +239,6 @@ def check_database(config: Config) -> list[Check]:
             applied = set()
         pending = [n for n, _sql in MIGRATIONS if n not in applied]
         unknown = sorted(applied - {n for n, _ in MIGRATIONS})
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("ROLLBACK")
         try:
             tickets = conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
         except sqlite3.Error:
@@ -244,8 +247,6 @@ def check_database(config: Config) -> list[Check]:
         return [Check("database", "FAIL", f"{path}: {e}", fix)]
     finally:
         conn.close()
-    if not os.access(path.parent, os.W_OK):
-        return [Check("database", "FAIL", f"{path.parent} is not writable (SQLite needs it for its -wal and -shm files)", fix)]
     if unknown:
         return [Check("database", "WARN", f"{path}: migrations {unknown} are newer than this version of helpdesk-bot",
                       "upgrade helpdesk-bot, or restore a backup made by this version")]
