@@ -288,3 +288,28 @@ def test_daemon_processes_mail_with_ocr_under_the_units_sandbox(state):
     r = _sandbox(state, "-c", "from helpdesk_bot.cli import main; main()", "--config", "/mnt/config.toml", "doctor")
     assert r.returncode == 0, r.stdout + r.stderr[-2000:]
     assert "OK   tesseract" in r.stdout
+
+
+def test_logs_are_json_for_the_journal_and_readable_on_a_terminal():
+    import io
+
+    import structlog
+
+    from helpdesk_bot.logs import configure
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    journal, tty = io.StringIO(), Tty()
+    try:
+        configure("info", "auto", stream=journal)
+        structlog.get_logger("t").info("ticket_created", ticket="HD-2026-00042")
+        configure("info", "auto", stream=tty)
+        structlog.get_logger("t").info("ticket_created", ticket="HD-2026-00042")
+    finally:
+        configure("info", "auto")
+    line = json.loads(journal.getvalue())
+    assert line["event"] == "ticket_created" and line["ticket"] == "HD-2026-00042" and line["level"] == "info"
+    assert "ticket_created" in tty.getvalue() and "ticket=HD-2026-00042" in tty.getvalue()
+    assert not tty.getvalue().lstrip().startswith("{")
