@@ -8,6 +8,7 @@ the loop. ``run_once`` is the same work done once, for cron jobs, tests and back
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import threading
@@ -190,9 +191,21 @@ class Daemon:
                 sender.flush()
             except Exception as e:
                 log.error("sender_error", error=f"{type(e).__name__}: {e}")
-            self.outbox_event.wait(5.0)
+            self.outbox_event.wait(self._next_retry_in(store))
             self.outbox_event.clear()
         store.close()
+
+    @staticmethod
+    def _next_retry_in(store: Store, longest: float = 5.0, shortest: float = 0.25) -> float:
+        """Seconds until the earliest pending retry is due, so smtp.retry_base is honoured."""
+        try:
+            row = store.one("SELECT MIN(next_attempt_at) AS t FROM outbox WHERE status = 'pending'")
+        except Exception:
+            return longest
+        if not row or not row["t"]:
+            return longest
+        due = dt.datetime.fromisoformat(row["t"])
+        return max(shortest, min(longest, (due - store.now()).total_seconds()))
 
     def _clock_loop(self) -> None:
         """Rules hot reload here; the scheduled work (reminders, digest) on APScheduler's clock.

@@ -15,6 +15,7 @@ import json
 import os
 import ssl
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,6 +125,7 @@ class Sender:
         self.config = config
         self.store = store
         self.on_sent = on_sent
+        self._copies_paused_until = 0.0
 
     def backoff(self, attempts: int) -> float:
         return min(self.config.smtp.retry_base * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
@@ -134,6 +136,7 @@ class Sender:
     async def flush_async(self, ignore_backoff: bool = False) -> DeliveryResult:
         result = DeliveryResult()
         seen: set[int] = set()
+        self.retry_copies()
         while True:
             rows = [r for r in self.store.due_outbox(limit=200, ignore_backoff=ignore_backoff) if r["id"] not in seen]
             if not rows:
@@ -169,8 +172,38 @@ class Sender:
         if self.on_sent:
             try:
                 self.on_sent(row)
+                self._copied(row)
             except Exception as e:  # a Sent-folder copy must never undo a delivery
                 log.warning("sent_copy_failed", ticket=row["ticket_id"], error=str(e))
+
+    def _copied(self, row: dict[str, Any]) -> None:
+        with self.store.transaction():
+            self.store.db["outbox"].update(row["id"], {"sent_copy": 1})
+
+    def retry_copies(self, limit: int = 50) -> int:
+        """Sent-folder copies that failed (IMAP server down or restarting then), appended now.
+
+        Only mail sent in the last day is retried, so a folder that cannot take copies costs a
+        bounded number of attempts; the first failure ends the pass (the server is likely down).
+        """
+        if not self.on_sent or time.monotonic() < self._copies_paused_until:
+            return 0
+        since = iso(self.store.now() - dt.timedelta(days=1))
+        rows = self.store.query("SELECT * FROM outbox WHERE status = 'sent' AND sent_copy = 0 AND sent_at >= ? "
+                                "ORDER BY id LIMIT ?", (since, limit))
+        done = 0
+        for row in rows:
+            try:
+                self.on_sent(row)
+            except Exception as e:
+                log.warning("sent_copy_failed", ticket=row["ticket_id"], error=str(e), retry=True)
+                self._copies_paused_until = time.monotonic() + 60.0  # do not hold up replies
+                break
+            self._copied(row)
+            done += 1
+        if done:
+            log.info("sent_copies_retried", count=done)
+        return done
 
     def _retry(self, row: dict[str, Any], error: str, result: DeliveryResult) -> None:
         attempts = row["attempts"] + 1
