@@ -1,0 +1,400 @@
+"""Issue 5 against the real servers: repeated SIGKILLs, Dovecot killed mid-run, a locked database,
+a full disk, machine mail from the corpus, and auto-responders.
+
+The daemon runs as ``helpdesk-bot run`` in a subprocess (the only honest way to SIGKILL it) with a
+config.toml pointing at the private Dovecot (IMAP + LMTP) and the aiosmtpd relay, which records
+every envelope, so "no reply lost, none doubled" is counted at the SMTP server itself.
+"""
+
+from __future__ import annotations
+
+import collections
+import email
+import email.policy
+import os
+import random
+import signal
+import smtplib
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from docgen import SAMPLE_FIELDS, text_pdf
+from mails import request_mail
+from servers import DovecotServer, SmtpServer, deliver, folder_flags, imap_login
+
+from helpdesk_bot.sources.imap import DONE_KEYWORD, QUARANTINE_KEYWORD
+
+pytestmark = [pytest.mark.mailserver, pytest.mark.timeout(180)]
+
+HELPDESK = "helpdesk@example.test"
+UBAH = ("formulir.pdf", text_pdf("FORMULIR PERMINTAAN UBAH JADWAL", SAMPLE_FIELDS))
+BOT = [sys.executable, "-c", "import sys; from helpdesk_bot.cli import main; sys.exit(main())"]
+
+
+def write_config(tmp_path: Path, dovecot: DovecotServer, smtp: SmtpServer, database: str = "var/helpdesk.db",
+                 screening: str = "per_sender_per_hour = 100000\nper_sender_per_day = 100000\noverall_per_hour = 1000000",
+                 mailbox_extra: str = "") -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(f"""
+[storage]
+database = "{database}"
+attachments = "var/attachments"
+
+[[mailbox]]
+name = "helpdesk"
+address = "{HELPDESK}"
+kind = "imap"
+host = "{dovecot.host}"
+port = {dovecot.imap_port}
+security = "none"
+username = "helpdesk"
+password = "{dovecot.password}"
+{mailbox_extra}
+
+[smtp]
+kind = "smtp"
+host = "{smtp.host}"
+port = {smtp.port}
+security = "none"
+from_address = "{HELPDESK}"
+retry_base = 0.2
+timeout = 5.0
+
+[screening]
+{screening}
+
+[logging]
+format = "json"
+""")
+    return path
+
+
+def start(config: Path, log: str = "daemon.log") -> subprocess.Popen:
+    with open(config.parent / log, "ab") as f:
+        return subprocess.Popen([*BOT, "--config", str(config), "run"], stdout=f, stderr=subprocess.STDOUT,
+                                cwd=config.parent, start_new_session=True)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def kill(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def q(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
+    if not db.exists():
+        return []
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+    try:
+        return conn.execute(sql, params).fetchall()
+    except sqlite3.OperationalError:
+        return []
+    finally:
+        conn.close()
+
+
+def n(db: Path, sql: str, params: tuple = ()) -> int:
+    rows = q(db, sql, params)
+    return int(rows[0][0]) if rows else 0
+
+
+def wait_for(cond: Callable[[], object], timeout: float, what: str, interval: float = 0.2) -> object:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = cond()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+def per_ticket(smtp: SmtpServer) -> collections.Counter:
+    return collections.Counter(email.message_from_bytes(raw, policy=email.policy.default)["X-Helpdesk-Ticket"]
+                               for raw in smtp.messages())
+
+
+# -- crashes and server restarts ---------------------------------------------------------------------
+
+
+def test_repeated_sigkill_and_a_dovecot_crash_during_a_burst(tmp_path, mailbox, smtp_server):
+    """200 mails over LMTP (requests, auto-replies, junk); the daemon is SIGKILLed three times at
+    random points and Dovecot is killed and restarted once. Every mail ends as exactly one
+    ticket, suppression or quarantine; every acknowledgement reaches the SMTP server."""
+    rng = random.Random(int(os.environ.get("FAULT_SEED", "5")))
+    total = 200
+    config = write_config(tmp_path, mailbox, smtp_server)
+    db = tmp_path / "var" / "helpdesk.db"
+    mails: list[bytes] = []
+    for i in range(total):
+        if i % 20 == 7:
+            mails.append(request_mail(f"Automatic reply: cuti {i}", sender=f"cuti{i}@example.go.id", to=HELPDESK,
+                                      headers={"Auto-Submitted": "auto-replied"}).as_bytes())
+        elif i % 50 == 13:
+            mails.append(request_mail(f"Uji karantina {i}", attachments=[UBAH], sender=f"q{i}@example.go.id",
+                                      to=HELPDESK).as_bytes())  # refused by the trigger below: quarantined
+        else:
+            mails.append(request_mail(f"Permintaan ubah jadwal {i}", attachments=[UBAH],
+                                      sender=f"pokja{i}@example.go.id", to=HELPDESK).as_bytes())
+    requests = sum(1 for m in mails if b"Permintaan ubah jadwal" in m)
+
+    def burst() -> None:
+        for raw in mails:
+            deliver(mailbox, raw)
+
+    # A database trigger makes the "Uji karantina" mails fail inside the ticket transaction.
+    subprocess.run([*BOT, "--config", str(config), "tickets", "list"], check=True, capture_output=True, cwd=tmp_path)
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON tickets WHEN NEW.subject LIKE 'Uji karantina%' "
+                 "BEGIN SELECT RAISE(ABORT, 'injected failure'); END")
+    conn.commit()
+    conn.close()
+    sender = threading.Thread(target=burst)
+    proc = start(config)
+    kills = []
+    t0 = time.monotonic()
+    try:
+        sender.start()
+        for round_ in range(3):
+            target = min(n(db, "SELECT COUNT(*) FROM messages") + rng.randint(10, 40), total - 10)
+            wait_for(lambda: n(db, "SELECT COUNT(*) FROM messages") >= target, 60,
+                     f"progress before kill {round_ + 1}", interval=0.02)
+            time.sleep(rng.random() * 0.3)
+            kill(proc)
+            kills.append((n(db, "SELECT COUNT(*) FROM messages"), len(smtp_server.envelopes)))
+            if round_ == 1:
+                mailbox.kill()  # a Dovecot crash while the daemon is down, then up again
+                mailbox.start()
+            proc = start(config)
+            if round_ == 1:
+                time.sleep(1.0)
+                mailbox.restart()  # and a clean restart while the daemon is running
+        sender.join()
+
+        def all_done() -> bool:
+            return (n(db, "SELECT COUNT(*) FROM messages") == total
+                    and n(db, "SELECT COUNT(*) FROM outbox WHERE status != 'sent'") == 0
+                    and len(smtp_server.envelopes) >= requests)
+
+        wait_for(all_done, 120, "every mail processed and every reply sent", interval=0.25)
+        time.sleep(0.5)
+    finally:
+        if sender.is_alive():
+            sender.join()
+        stop(proc)
+    elapsed = time.monotonic() - t0
+    outcomes = dict(q(db, "SELECT outcome, COUNT(*) FROM messages GROUP BY outcome"))
+    assert outcomes == {"ticket": requests, "suppressed": total - requests - 4, "quarantined": 4}, outcomes
+    assert n(db, "SELECT COUNT(*) FROM tickets") == requests
+    assert n(db, "SELECT COUNT(DISTINCT message_id) FROM tickets") == requests
+    sent = per_ticket(smtp_server)
+    assert set(sent) == {r[0] for r in q(db, "SELECT id FROM tickets")}  # none lost
+    doubled = {t: c for t, c in sent.items() if c > 1}
+    print(f"\n{total} mails, kills at (ledger rows, envelopes) {kills}, {elapsed:.1f} s: {outcomes}; "
+          f"{len(smtp_server.envelopes)} envelopes for {requests} tickets; doubled: {len(doubled)} {doubled}")
+    assert len(doubled) <= len(kills), doubled  # at most the reply in flight at each kill
+    flags = folder_flags(mailbox, "helpdesk")
+    assert len(flags) == total
+    assert all((DONE_KEYWORD.encode() in f or QUARANTINE_KEYWORD.encode() in f) and b"\\Seen" not in f
+               for f in flags.values())
+
+
+# -- the database cannot take writes -------------------------------------------------------------------
+
+
+def test_database_locked_by_another_process_for_seconds(tmp_path, mailbox, smtp_server):
+    config = write_config(tmp_path, mailbox, smtp_server)
+    db = tmp_path / "var" / "helpdesk.db"
+    proc = start(config)
+    try:
+        wait_for(lambda: n(db, "SELECT COUNT(*) FROM migrations") > 0, 20, "the database")
+        holder = subprocess.Popen([sys.executable, "-c", (
+            "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+            "c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); time.sleep(5); c.execute('ROLLBACK')"),
+            str(db)], stdout=subprocess.PIPE, text=True)
+        assert holder.stdout.readline().strip() == "locked"
+        for i in range(5):
+            deliver(mailbox, request_mail(f"Mohon ubah jadwal {i}", attachments=[UBAH], sender=f"p{i}@example.go.id",
+                                          to=HELPDESK).as_bytes())
+        time.sleep(2.0)
+        flags = folder_flags(mailbox, "helpdesk")
+        assert not any(DONE_KEYWORD.encode() in f for f in flags.values())  # nothing marked done while locked
+        holder.wait(10)
+        wait_for(lambda: len(smtp_server.envelopes) == 5, 60, "five replies after the lock")
+        time.sleep(0.5)
+    finally:
+        stop(proc)
+    assert q(db, "SELECT outcome, COUNT(*) FROM messages GROUP BY outcome") == [("ticket", 5)]
+    assert sorted(per_ticket(smtp_server).values()) == [1] * 5
+    assert all(DONE_KEYWORD.encode() in f for f in folder_flags(mailbox, "helpdesk").values())
+
+
+def test_disk_full_then_freed(tmp_path, mailbox, smtp_server):
+    """The database on a 4 MiB tmpfs that fills up: no message is marked done; freed, all processed once."""
+    disk = Path(f"/tmp/hb-disk-{os.getpid()}")
+    disk.mkdir(exist_ok=True)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        config = write_config(tmp_path, mailbox, smtp_server, database=str(disk / "helpdesk.db"))
+        db = disk / "helpdesk.db"
+        proc = start(config)
+        try:
+            wait_for(lambda: n(db, "SELECT COUNT(*) FROM migrations") > 0, 20, "the database")
+            deliver(mailbox, request_mail("Sebelum penuh", attachments=[UBAH], to=HELPDESK).as_bytes())
+            wait_for(lambda: len(smtp_server.envelopes) == 1, 20, "the first reply")
+            st = os.statvfs(disk)
+            with open(disk / "filler", "wb") as f:
+                try:
+                    f.write(b"\0" * (st.f_bavail * st.f_frsize))
+                except OSError:
+                    pass
+            big = text_pdf("FORMULIR PERMINTAAN UBAH JADWAL", SAMPLE_FIELDS, pages=15)  # its text needs pages
+            for i in range(4):
+                deliver(mailbox, request_mail(f"Saat penuh {i}", attachments=[("formulir.pdf", big)],
+                                              sender=f"p{i}@example.go.id", to=HELPDESK).as_bytes())
+            time.sleep(3.0)
+            done = [f for f in folder_flags(mailbox, "helpdesk").values() if DONE_KEYWORD.encode() in f]
+            assert len(done) == 1 and n(db, "SELECT COUNT(*) FROM messages") == 1
+            (disk / "filler").unlink()
+            wait_for(lambda: len(smtp_server.envelopes) == 5, 90, "the four replies once there is room")
+            time.sleep(0.5)
+        finally:
+            stop(proc)
+        assert q(db, "SELECT outcome, COUNT(*) FROM messages GROUP BY outcome") == [("ticket", 5)]
+        assert n(db, "SELECT COUNT(*) FROM quarantine") == 0
+        assert sorted(per_ticket(smtp_server).values()) == [1] * 5
+        log = (tmp_path / "daemon.log").read_text()
+        assert "database or disk is full" in log or "disk I/O error" in log
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+        disk.rmdir()
+
+
+# -- never a reply to a machine --------------------------------------------------------------------------
+
+
+def _corpora() -> Path | None:
+    env = os.environ.get("HELPDESK_CORPORA")
+    path = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "corpora"
+    return path if (path / "labels.tsv").is_file() else None
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(_corpora() is None, reason="corpora not found (set HELPDESK_CORPORA)")
+def test_machine_mail_from_the_corpus_gets_no_reply(tmp_path, mailbox, smtp_server):
+    root = _corpora()
+    assert root is not None
+    rows = [line.split("\t") for line in (root / "labels.tsv").read_text(encoding="utf-8").splitlines()[1:]]
+    by_kind: dict[str, list[str]] = collections.defaultdict(list)
+    for r in rows:
+        if len(r) >= 2 and r[1] in ("bounce", "autoreply", "list") and "/mac/" not in r[0] and "mbox" not in r[0]:
+            by_kind[r[1]].append(r[0])
+    rng = random.Random(60)
+    sample = {"autoreply": by_kind["autoreply"], "list": rng.sample(by_kind["list"], 16),
+              "bounce": rng.sample(by_kind["bounce"], 30)}
+    delivered: collections.Counter = collections.Counter()
+    for kind, paths in sample.items():
+        for p in paths:
+            try:
+                deliver(mailbox, (root / p).read_bytes(), mail_from="")
+                delivered[kind] += 1
+            except smtplib.SMTPException:
+                pass  # Dovecot refused it as mail; nothing for the daemon to answer
+    config = write_config(tmp_path, mailbox, smtp_server, screening="per_sender_per_hour = 100000")
+    result = subprocess.run([*BOT, "--config", str(config), "run", "--once"], capture_output=True, text=True,
+                            timeout=120, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    db = tmp_path / "var" / "helpdesk.db"
+    outcomes = dict(q(db, "SELECT outcome, COUNT(*) FROM messages GROUP BY outcome"))
+    print(f"\ndelivered {dict(delivered)}: outcomes {outcomes}; envelopes {len(smtp_server.envelopes)}")
+    assert sum(delivered.values()) >= 55
+    assert len(smtp_server.envelopes) == 0
+    assert n(db, "SELECT COUNT(*) FROM outbox") == 0
+    assert sum(outcomes.values()) == sum(delivered.values())
+
+
+# -- auto-responders ---------------------------------------------------------------------------------------
+
+
+class Responder(threading.Thread):
+    """warga@ answers every mail in its INBOX by LMTP to helpdesk@, like a vacation program.
+
+    ``naive``: no auto-reply headers at all, a fresh subject each time (no ticket tag, no
+    In-Reply-To): every answer looks like a new request from a person, the worst case.
+    Otherwise: RFC 3834 headers (Auto-Submitted: auto-replied), as a decent responder sends.
+    """
+
+    def __init__(self, dovecot: DovecotServer, naive: bool):
+        super().__init__(daemon=True)
+        self.dovecot, self.naive = dovecot, naive
+        self.sent = 0
+        self.stop = threading.Event()
+        self.seen: set[int] = set()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            with imap_login(self.dovecot, "warga") as c:
+                c.select_folder("INBOX", readonly=True)
+                for uid in sorted(set(c.search(["ALL"])) - self.seen):
+                    self.seen.add(uid)
+                    self.sent += 1
+                    headers = {} if self.naive else {"Auto-Submitted": "auto-replied"}
+                    subject = f"Terima kasih atas email Anda ({self.sent})" if self.naive else "Balasan otomatis: cuti"
+                    deliver(self.dovecot, request_mail(subject, body="Saya sedang cuti sampai pekan depan.",
+                                                       sender="Warga <warga@example.test>", to=HELPDESK,
+                                                       headers=headers).as_bytes(), mail_from="warga@example.test")
+            self.stop.wait(0.2)
+
+
+@pytest.mark.parametrize("naive", [True, False], ids=["no-headers", "rfc3834-headers"])
+def test_an_auto_responder_cannot_make_a_loop(tmp_path, mailbox, smtp_server, naive):
+    limit = 5
+    config = write_config(tmp_path, mailbox, smtp_server,
+                          screening=f"per_sender_per_hour = {limit}\nper_sender_per_day = 20\noverall_per_hour = 300")
+    db = tmp_path / "var" / "helpdesk.db"
+    responder = Responder(mailbox, naive)
+    proc = start(config)
+    try:
+        responder.start()
+        deliver(mailbox, request_mail("Mohon ubah jadwal", attachments=[UBAH], sender="Warga <warga@example.test>",
+                                      to=HELPDESK).as_bytes(), mail_from="warga@example.test")
+        last = (-1, -1)
+        stable_since = time.monotonic()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # until nothing moves for 3 s
+            now = (len(smtp_server.envelopes), responder.sent)
+            if now != last:
+                last, stable_since = now, time.monotonic()
+            elif time.monotonic() - stable_since > 3.0 and n(db, "SELECT COUNT(*) FROM messages") == responder.sent + 1:
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError(f"the exchange did not stop: {last}")
+    finally:
+        responder.stop.set()
+        stop(proc)
+    replies = len(smtp_server.envelopes)
+    outcomes = dict(q(db, "SELECT outcome, COUNT(*) FROM messages GROUP BY outcome"))
+    withheld = n(db, "SELECT COUNT(*) FROM events WHERE kind = 'reply_withheld'")
+    print(f"\n{'naive' if naive else 'RFC 3834'} responder: {replies} replies from us, {responder.sent} from it, "
+          f"outcomes {outcomes}, {withheld} replies withheld by the rate limit")
+    if naive:
+        assert replies == limit and responder.sent == limit and withheld == 1
+    else:
+        assert replies == 1 and responder.sent == 1 and outcomes == {"ticket": 1, "suppressed": 1}
