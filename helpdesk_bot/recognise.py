@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from .fields import normalise
 from .ruleset import FormSpec, RuleSet
@@ -51,31 +51,48 @@ def _head_lines(page: str) -> list[str]:
     return lines[:HEAD_LINES]
 
 
-def _title_hits(lines: list[str], spec: FormSpec, page_no: int) -> list[tuple[int, Recognition]]:
+_TITLES: dict[int, tuple[RuleSet, list[str], list[str]]] = {}
+
+
+def _titles(rules: RuleSet) -> tuple[list[str], list[str]]:
+    """Every form's titles, normalised once per rule set: (titles, their document ids)."""
+    got = _TITLES.get(id(rules))
+    if got is None or got[0] is not rules:
+        titles, ids = [], []
+        for spec in rules.forms.values():
+            for t in spec.titles:
+                titles.append(_letters(normalise(t)))
+                ids.append(spec.id)
+        if len(_TITLES) > 8:
+            _TITLES.clear()
+        got = _TITLES[id(rules)] = (rules, titles, ids)
+    return got[1], got[2]
+
+
+def _title_hits(lines: list[str], rules: RuleSet, page_no: int) -> list[tuple[int, Recognition]]:
+    """Lines (and pairs of lines, titles wrap) that are a form's title, fuzzily."""
+    titles, ids = _titles(rules)
     hits = []
-    titles = [_letters(normalise(t)) for t in spec.titles]
     for i, line in enumerate(lines):
         if not line:
             continue
         candidates = [(line, "title")]
-        if i + 1 < len(lines):
+        if i + 1 < len(lines) and lines[i + 1]:
             candidates.append((f"{line} {lines[i + 1]}", "title"))
         m = _SUBJECT_LABEL.match(line)
         if m:
             candidates.append((line[m.end():], "subject-line"))
         for cand, how in candidates:
-            for title in titles:
-                if len(cand) < len(title) * 0.6 or len(cand) > len(title) * 1.6 + 12:
-                    continue
-                score = fuzz.ratio(title, cand)
-                if score < TITLE_THRESHOLD and how == "subject-line":
-                    score = max(score, fuzz.partial_ratio(title, cand) if len(cand) >= len(title) else 0)
-                if score >= TITLE_THRESHOLD:
-                    hits.append((i, Recognition(spec.id, how, cand[:120], round(score, 1), page_no)))
+            for _title, score, k in process.extract(cand, titles, scorer=fuzz.ratio, score_cutoff=TITLE_THRESHOLD, limit=3):
+                hits.append((i, Recognition(ids[k], how, cand[:120], round(score, 1), page_no)))
+            if how == "subject-line":  # "Perihal : Permohonan Reset Password Akun Administrator Agency Dinas X"
+                for _title, score, k in process.extract(cand, titles, scorer=fuzz.partial_ratio, score_cutoff=TITLE_THRESHOLD + 4, limit=3):
+                    if len(cand) >= len(titles[k]):
+                        hits.append((i, Recognition(ids[k], how, cand[:120], round(score, 1), page_no)))
     return hits
 
 
-def _pattern_hits(head: str, lines_before: list[int], spec: FormSpec, page_no: int) -> list[tuple[int, Recognition]]:
+def _pattern_hits(head: str, spec: FormSpec, page_no: int) -> list[tuple[int, Recognition]]:
     hits = []
     for rx in spec.patterns:
         m = rx.search(head)
@@ -90,13 +107,12 @@ def recognise_text(text: str, rules: RuleSet) -> list[Recognition]:
     found: list[Recognition] = []
     for page_no, page in enumerate(text.split("\f"), start=1):
         lines = _head_lines(page)
-        if not lines:
+        if not any(lines):
             continue
         head = "\n".join(lines)
-        hits: list[tuple[int, Recognition]] = []
+        hits = _title_hits(lines, rules, page_no)
         for spec in rules.forms.values():
-            hits.extend(_title_hits(lines, spec, page_no))
-            hits.extend(_pattern_hits(head, [], spec, page_no))
+            hits.extend(_pattern_hits(head, spec, page_no))
         if hits:
             hits.sort(key=lambda h: (h[0], -h[1].score, h[1].how != "title"))
             found.append(hits[0][1])
