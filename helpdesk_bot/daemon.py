@@ -215,7 +215,9 @@ class Daemon:
         """
         from . import scheduler
 
-        store = open_store(self.config)
+        store = self._open_store("clock")
+        if store is None:
+            return
         jobs = scheduler.Jobs(self.config, store, self.rules.get, self.calendar)
         clock = scheduler.start_clock(jobs, self.outbox_event.set)
         try:

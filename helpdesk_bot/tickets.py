@@ -188,6 +188,10 @@ class Store:
             if name in done:
                 continue
             with self.transaction():
+                # Re-check under the write lock: the daemon's threads open the database at once,
+                # and a second thread must not replay a migration the first just committed.
+                if self.conn.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
+                    continue
                 for stmt in (s.strip() for s in sql.split(";")):
                     if stmt:
                         self.conn.execute(stmt)

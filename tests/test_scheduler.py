@@ -191,3 +191,24 @@ def test_retention_purge_runs_on_the_clock(tmp_path: Path) -> None:
     w.clock.now = wib(2027, 3, 1, 9, 0)  # > 90 days after closing
     jobs_for(w).tick()
     assert "retention_purged" in w.kinds(t_id)
+
+
+def test_threads_opening_a_fresh_database_at_once_all_migrate(tmp_path: Path) -> None:
+    """The daemon's mailbox, sender and clock threads open the database together at start."""
+    path = tmp_path / "fresh.db"
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(8)
+
+    def open_it() -> None:
+        try:
+            barrier.wait()
+            Store(path).close()
+        except BaseException as e:  # noqa: BLE001 - collected for the assertion
+            errors.append(e)
+
+    threads = [threading.Thread(target=open_it) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
