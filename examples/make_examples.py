@@ -20,7 +20,50 @@ ADMIN = {"Nama Lengkap": "Dra. Siti Aminah", "NIP": "19800415 200501 2 003",
          "No. Telepon/HP": "0812-2233-4455", "Alamat Email": "siti.aminah@garutkab.go.id"}
 
 
+BLANK_FORMS = {
+    "formulir_ubah_jadwal": ("FORMULIR PERMINTAAN UBAH JADWAL", ["Kode Tender", "Nama Paket", "Satuan Kerja", "Pokja Pemilihan",
+                                                                  "Tahapan yang diubah", "Jadwal Semula", "Jadwal Perubahan", "Alasan Perubahan"]),
+    "formulir_uji_forensik": ("FORMULIR PERMINTAAN UJI FORENSIK", ["Kode Tender", "Nama Paket", "Nama Peserta", "Nama File Penawaran",
+                                                                    "Keterangan Kegagalan"]),
+    "berita_acara_uji_forensik": ("BERITA ACARA UJI FORENSIK", ["Hari/Tanggal", "Kode Tender", "Nama Paket", "Nama Peserta",
+                                                                 "Nama File", "Anggota Pokja Pemilihan"]),
+    "formulir_perbaikan_aplikasi": ("FORMULIR PERMINTAAN PERBAIKAN APLIKASI", ["Kode Tender", "Nama Paket", "Tahapan",
+                                                                                "Data Tertulis", "Data Seharusnya", "Alasan Perbaikan"]),
+}
+
+
+def blank_forms() -> None:
+    """The blank forms attached to a reply that names them as missing (forms/blank/)."""
+    from fpdf import FPDF
+
+    out = HERE.parent / "forms" / "blank"
+    out.mkdir(parents=True, exist_ok=True)
+    for doc_id, (title, labels) in BLANK_FORMS.items():
+        pdf = FPDF(format="A4")
+        pdf.set_creation_date(__import__("datetime").datetime(2026, 1, 1, tzinfo=__import__("datetime").timezone.utc))
+        pdf.add_page()
+        pdf.set_font("Helvetica", "B", 14)
+        pdf.cell(0, 10, "LPSE PROVINSI JAWA BARAT", new_x="LMARGIN", new_y="NEXT", align="C")
+        pdf.cell(0, 10, title, new_x="LMARGIN", new_y="NEXT", align="C")
+        pdf.ln(6)
+        pdf.set_font("Helvetica", size=11)
+        for label in labels:
+            pdf.cell(60, 10, label)
+            pdf.cell(0, 10, ": " + "." * 70, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(10)
+        pdf.multi_cell(0, 6, "Formulir ini ditandatangani oleh Ketua Pokja Pemilihan/PPK dan dikirimkan kepada "
+                             "helpdesk@lpse.jabarprov.go.id dalam bentuk PDF atau hasil pindaian (scan).")
+        pdf.ln(20)
+        pdf.cell(0, 6, "Ketua Pokja Pemilihan,", new_x="LMARGIN", new_y="NEXT", align="R")
+        pdf.ln(20)
+        pdf.cell(0, 6, "(........................................)", new_x="LMARGIN", new_y="NEXT", align="R")
+        pdf.cell(0, 6, "NIP. ..................................", new_x="LMARGIN", new_y="NEXT", align="R")
+        (out / f"{doc_id}.pdf").write_bytes(bytes(pdf.output()))
+        print("wrote", f"forms/blank/{doc_id}.pdf")
+
+
 def main() -> None:
+    blank_forms()
     samples = {
         "01-ubah-jadwal-lengkap.eml": request_mail(
             "Mohon perubahan jadwal tender 48658064",

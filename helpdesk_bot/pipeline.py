@@ -14,6 +14,7 @@ import re
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -254,6 +255,18 @@ class Pipeline:
             blank_forms=False,
         )
 
+    def blank_forms(self, missing: list[str]) -> list[tuple[str, str, bytes]]:
+        """The blank forms the project ships for the missing documents, as attachments."""
+        out = []
+        for doc_id in missing:
+            spec = self.rules.forms.get(doc_id)
+            if spec and spec.blank_form:
+                try:
+                    out.append((f"{doc_id}.pdf", "application/pdf", Path(spec.blank_form).read_bytes()))
+                except OSError as e:
+                    log.warning("blank_form_unreadable", document=doc_id, error=str(e))
+        return out
+
     def _reply(self, ticket: Ticket, rt: RequestType, result: Classification, docs: list[DocumentText], env: Envelope,
                when: str, mailbox: str, update: bool = False) -> list[str]:
         allowed, why = self.reply_allowed(env)
@@ -263,11 +276,13 @@ class Pipeline:
                 self.store.update_ticket(ticket.id, needs_staff=why)
             log.warning("reply_withheld", ticket=ticket.id, reason=why)
             return []
+        blanks = self.blank_forms(ticket.missing)
+        context = self.ack_context(ticket, rt, result, docs, env, when, update)
+        context["blank_forms"] = bool(blanks)
         out = self.renderer().build(
             template=rt.reply, to=env.reply_address, subject=reply_subject(ticket.id, env.subject),
-            in_reply_to=env.message_id, references=env.references,
-            kind=("ack_update" if update else rt.reply),
-            **self.ack_context(ticket, rt, result, docs, env, when, update))
+            in_reply_to=env.message_id, references=env.references, attachments=blanks,
+            kind=("ack_update" if update else rt.reply), **context)
         self.enqueue(out, ticket.id, mailbox)
         return [out.message_id]
 

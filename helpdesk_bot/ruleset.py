@@ -184,6 +184,9 @@ def _load_form(path: Path, out: _Collector) -> FormSpec | None:
             out.add(path, text, "name", f"field.name: expected an identifier, got {name!r}")
             continue
         fields.append(FieldSpec(name=name, labels=_strings(f, "labels", path, text, out), kind=kind))
+    blank = data.get("blank_form", "")
+    if blank and not (path.parent / str(blank)).is_file():
+        out.add(path, text, "blank_form", f"blank_form: file {path.parent / str(blank)} does not exist")
     titles = _strings(data, "titles", path, text, out)
     patterns = _regexes(data, "patterns", path, text, out, re.I | re.S | re.M)
     filenames = _regexes(data, "filenames", path, text, out, re.I)
@@ -191,7 +194,8 @@ def _load_form(path: Path, out: _Collector) -> FormSpec | None:
         out.add(path, text, "titles", "expected at least one of titles, patterns or filenames")
     return FormSpec(
         id=doc_id, name=str(data.get("name") or doc_id), titles=titles, patterns=patterns,
-        filenames=filenames, fields=tuple(fields), blank_form=str(data.get("blank_form", "")),
+        filenames=filenames, fields=tuple(fields),
+        blank_form=str(path.parent / str(blank)) if blank else "",
         source=str(path),
     )
 

@@ -151,3 +151,15 @@ def test_events_are_the_audit_trail(tmp_path):
     assert kinds == ["created", "attachments_stored", "mail_sent"]
     created = json.loads(store.events(t.id)[0]["detail"])
     assert created["request_type"] == "ubah_jadwal"
+
+
+def test_missing_form_reply_carries_the_blank_form(tmp_path):
+    cfg = maildir_config(tmp_path)
+    drop(cfg, request_mail("Mohon ubah jadwal tender 48658064", body="Mohon perubahan jadwal."))
+    run(cfg)
+    [t] = tickets(cfg)
+    assert t.missing == ["formulir_ubah_jadwal"]
+    [reply] = outbox_mails(cfg)
+    [att] = list(reply.iter_attachments())
+    assert att.get_filename() == "formulir_ubah_jadwal.pdf" and att.get_content().startswith(b"%PDF")
+    assert "Formulir kosong kami lampirkan" in body(reply)
