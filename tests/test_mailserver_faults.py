@@ -209,9 +209,12 @@ def test_repeated_sigkill_and_a_dovecot_crash_during_a_burst(tmp_path, mailbox, 
           f"{len(smtp_server.envelopes)} envelopes for {requests} tickets; doubled: {len(doubled)} {doubled}")
     assert len(doubled) <= len(kills), doubled  # at most the reply in flight at each kill
     flags = folder_flags(mailbox, "helpdesk")
-    assert len(flags) == total
-    assert all((DONE_KEYWORD.encode() in f or QUARANTINE_KEYWORD.encode() in f) and b"\\Seen" not in f
-               for f in flags.values())
+    assert len(flags) == total and not any(b"\\Seen" in f for f in flags.values())  # still unread for staff
+    # A kill between the commit and the IMAP flag leaves that one message without the keyword
+    # (the ledger, which decides, has it: it is never processed twice). Counted, and bounded.
+    unflagged = [u for u, f in flags.items() if DONE_KEYWORD.encode() not in f and QUARANTINE_KEYWORD.encode() not in f]
+    print(f"messages without the done/quarantine keyword after the kills: {len(unflagged)}")
+    assert len(unflagged) <= len(kills)
 
 
 # -- the database cannot take writes -------------------------------------------------------------------
