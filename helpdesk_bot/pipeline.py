@@ -93,7 +93,16 @@ class Pipeline:
         return self._rules()
 
     def renderer(self) -> Renderer:
-        return Renderer(self.config, self.rules.templates_dir)
+        """One Renderer (jinja Environment, compiled templates) per rule set, not per mail.
+
+        Building one per call recompiled every template for every reply: 45 ms of a 57 ms mail.
+        A reloaded rule set is a new object, so a template edit is picked up with it.
+        """
+        rules = self.rules
+        cached = getattr(self, "_renderer", None)
+        if cached is None or cached[0] is not rules:
+            cached = self._renderer = (rules, Renderer(self.config, rules.templates_dir))
+        return cached[1]
 
     # -- entry point -----------------------------------------------------------------------
 
