@@ -95,13 +95,13 @@ class Pipeline:
     def renderer(self) -> Renderer:
         """One Renderer (jinja Environment, compiled templates) per rule set, not per mail.
 
-        Building one per call recompiled every template for every reply: 45 ms of a 57 ms mail.
+        Building one per call recompiled every template for every reply (bench_backlog: 57 -> 45 ms a mail).
         A reloaded rule set is a new object, so a template edit is picked up with it.
         """
         rules = self.rules
         cached = getattr(self, "_renderer", None)
         if cached is None or cached[0] is not rules:
-            cached = self._renderer = (rules, Renderer(self.config, rules.templates_dir))
+            cached = self._renderer = (rules, Renderer.for_rules(self.config, rules))
         return cached[1]
 
     # -- entry point -----------------------------------------------------------------------

@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Latency benchmark: LMTP delivery of a request -> its acknowledgement accepted by SMTP (IDLE).
+
+Starts a private Dovecot and an aiosmtpd server (tests/servers.py; the SMTP handler records
+the time it accepts each message, and relays nothing), then ``helpdesk-bot run`` as a
+subprocess against them, exactly as deployed (IDLE on). One warm-up request is sent and not
+counted; then N requests (default 50), one at a time about a second apart, each with its own
+one-page text PDF form, are delivered over LMTP. For each, latency = the SMTP server's accept
+time of the reply whose In-Reply-To is the request's Message-ID, minus the moment the LMTP
+delivery started (both clocks are this process's monotonic clock).
+
+Target: p50 <= 1.0 s, p95 <= 1.5 s. Dovecot itself signals IDLE about 0.5 s after a delivery
+(TESTING.md 2.3), so that half second is the floor.
+
+    python3 bench/bench_latency.py          # 50 mails
+    python3 bench/bench_latency.py -n 20 --gap 0.5
+"""
+
+from __future__ import annotations
+
+import argparse
+import email
+import email.policy
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
+
+from docgen import SAMPLE_FIELDS, text_pdf  # noqa: E402
+from mails import request_mail  # noqa: E402
+from servers import DovecotServer, SmtpServer, deliver  # noqa: E402
+
+HELPDESK_BOT = [sys.executable, "-c", "import sys; from helpdesk_bot.cli import main; sys.exit(main())"]
+
+
+class Stamped:
+    """Wraps the relay handler: remember when each reply was accepted, by In-Reply-To."""
+
+    def __init__(self, server: SmtpServer):
+        self.accepted: dict[str, float] = {}
+        self.cond = threading.Condition()
+        handler = server.handler
+        original = handler.handle_DATA
+
+        async def handle_DATA(srv: Any, session: Any, envelope: Any) -> str:
+            reply = await original(srv, session, envelope)
+            now = time.monotonic()
+            msg = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+            with self.cond:
+                self.accepted[str(msg["In-Reply-To"] or "")] = now
+                self.cond.notify_all()
+            return reply
+
+        handler.handle_DATA = handle_DATA  # type: ignore[method-assign]
+
+    def wait(self, message_id: str, timeout: float) -> float | None:
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while message_id not in self.accepted:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self.cond.wait(left)
+            return self.accepted[message_id]
+
+
+def write_config(directory: Path, dovecot: DovecotServer, smtp: SmtpServer) -> Path:
+    mailboxes = "".join(f"""
+[[mailbox]]
+name = "{user}"
+address = "{user}@example.test"
+kind = "imap"
+host = "{dovecot.host}"
+port = {dovecot.imap_port}
+security = "none"
+username = "{user}"
+password = "{dovecot.password}"
+""" for user in ("helpdesk", "info"))
+    path = directory / "config.toml"
+    path.write_text(f"""
+[storage]
+database = "var/helpdesk.db"
+attachments = "var/attachments"
+{mailboxes}
+[smtp]
+kind = "smtp"
+host = "{smtp.host}"
+port = {smtp.port}
+security = "none"
+from_address = "helpdesk@example.test"
+
+[screening]
+per_sender_per_hour = 100000
+per_sender_per_day = 100000
+overall_per_hour = 1000000
+
+[logging]
+level = "info"
+format = "json"
+""")
+    return path
+
+
+def request(i: int) -> tuple[str, bytes]:
+    fields = dict(SAMPLE_FIELDS, **{"Kode Tender": str(50_000_000 + i)})
+    msg = request_mail(f"Mohon ubah jadwal tender {50_000_000 + i}",
+                       attachments=[("formulir.pdf", text_pdf("FORMULIR PERMINTAAN UBAH JADWAL", fields))],
+                       sender=f"Pokja {i} <pokja{i}@example.go.id>", to="helpdesk@example.test")
+    return str(msg["Message-ID"]), msg.as_bytes()
+
+
+def pct(values: list[float], p: float) -> float:
+    """Nearest-rank percentile."""
+    s = sorted(values)
+    k = max(0, min(len(s) - 1, int(round(p / 100 * len(s) + 0.5)) - 1))
+    return s[k]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("-n", type=int, default=50, help="requests measured (default 50)")
+    ap.add_argument("--gap", type=float, default=1.0, help="seconds between deliveries (default 1.0)")
+    ap.add_argument("--timeout", type=float, default=15.0, help="give up on one reply after this many seconds")
+    args = ap.parse_args()
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+    dovecot = DovecotServer()
+    smtp = SmtpServer(None)  # record only: the latency ends when the SMTP server accepts the reply
+    stamped = Stamped(smtp)
+    work = Path(tempfile.mkdtemp(prefix="bench-latency-"))
+    proc: subprocess.Popen | None = None
+    try:
+        dovecot.start()
+        smtp.start()
+        config = write_config(work, dovecot, smtp)
+        mails = [request(i) for i in range(args.n + 1)]
+        log = open(work / "daemon.log", "wb")
+        t_start = time.monotonic()
+        proc = subprocess.Popen([*HELPDESK_BOT, "--config", str(config), "run"], stdout=log, stderr=subprocess.STDOUT,
+                                cwd=work, start_new_session=True)
+
+        # Warm-up (not counted): start-up, imports, first IDLE, first SMTP connection.
+        mid, raw = mails[0]
+        deliver(dovecot, raw)
+        if stamped.wait(mid, 60) is None:
+            raise SystemExit("no reply to the warm-up request\n" + (work / "daemon.log").read_text()[-3000:])
+        print(f"daemon up and answering {time.monotonic() - t_start:.1f} s after start (warm-up excluded)")
+        time.sleep(args.gap)
+
+        latencies: list[float] = []
+        missing = 0
+        for i, (mid, raw) in enumerate(mails[1:], 1):
+            t0 = time.monotonic()
+            deliver(dovecot, raw)
+            accepted = stamped.wait(mid, args.timeout)
+            if accepted is None:
+                missing += 1
+                print(f"  #{i}: no reply within {args.timeout} s")
+                continue
+            latencies.append(accepted - t0)
+            time.sleep(max(0.0, args.gap - (time.monotonic() - t0)))
+
+        if not latencies:
+            raise SystemExit("no reply measured")
+        p50, p95, worst = statistics.median(latencies), pct(latencies, 95), max(latencies)
+        print(f"latency LMTP delivery -> reply accepted by SMTP, IDLE, n={len(latencies)} (missing {missing}):")
+        print(f"  p50 {p50:.3f} s   p95 {p95:.3f} s   max {worst:.3f} s   min {min(latencies):.3f} s")
+        print(f"  target p50 <= 1.0 s: {'met' if p50 <= 1.0 else 'NOT met'};  "
+              f"p95 <= 1.5 s: {'met' if p95 <= 1.5 else 'NOT met'}")
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        smtp.stop()
+        dovecot.cleanup()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
