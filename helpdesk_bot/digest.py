@@ -311,7 +311,9 @@ def send(store: Store, pipeline: Pipeline, now: dt.datetime | None = None, sched
     """
     to = recipients(pipeline)
     if not to:
-        log.warning("digest_no_recipients", hint="set [digest] recipients or [staff] addresses")
+        # Scheduled: every tick would say it again, so only a manual --send warns.
+        (log.debug if scheduled else log.warning)("digest_no_recipients",
+                                                  hint="set [digest] recipients or [staff] addresses")
         return None
     now = now or store.now()
     with store.transaction():
