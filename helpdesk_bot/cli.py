@@ -184,4 +184,8 @@ _register_command_modules()
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # Run as a script this module is __main__; the command modules attach to the importable
+    # helpdesk_bot.cli.main, so run that one.
+    from helpdesk_bot.cli import main as _main
+
+    sys.exit(_main())

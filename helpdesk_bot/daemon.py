@@ -133,6 +133,15 @@ class Daemon:
                     log.error("mailbox_failed", mailbox=mb.name, error=str(e))
                 finally:
                     source.close()
+            # What the clock would do now (reminders, overdue marks, a due digest), so that a
+            # cron job running `run --once` gets them too; every job is idempotent.
+            from . import scheduler
+
+            try:
+                scheduler.Jobs(self.config, store, self.rules.get, self.calendar).tick()
+            except Exception as e:
+                summary.errors.append(f"clock: {type(e).__name__}: {e}")
+                log.error("clock_error", error=str(e))
             summary.add_delivery(Sender(self.config, store, self._on_sent).flush(ignore_backoff=True))
         finally:
             self._close_sent_copies()

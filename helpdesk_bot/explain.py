@@ -380,7 +380,7 @@ def render_all_templates(config: Config, rules: RuleSet) -> list[TemplateRender]
     """Render every reply template once with sample contexts; report the ones we cannot build a context for."""
     from .replies import Renderer
 
-    renderer = Renderer(config, rules.templates_dir)
+    renderer = Renderer.for_rules(config, rules)
     samples = template_samples(config, rules)
     names = sorted({p.name.split(".", 1)[0] for p in rules.templates_dir.glob("*.j2") if not p.name.startswith("_")})
     results = []

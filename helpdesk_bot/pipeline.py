@@ -114,6 +114,8 @@ class Pipeline:
             if len(msg.raw) > self.config.limits.max_mail_bytes:
                 raise ParseError(f"mail of {len(msg.raw)} bytes exceeds limits.max_mail_bytes")
             env = parse(msg.raw)
+            # A subject is stored with the ticket and repeated in every reply's subject.
+            env.subject = redaction.redact(env.subject)
             return self._process(msg, env)
         except Exception as e:
             if quarantining.is_transient(e):
@@ -164,6 +166,14 @@ class Pipeline:
                             self._record(msg, env, out)
                             return out
                 return self._followup(msg, env, ticket)
+        for hook in self.hooks:
+            unthreaded = getattr(hook, "handle_unthreaded", None)
+            if unthreaded is not None:
+                with self.store.transaction():
+                    out = unthreaded(self, env, msg)
+                    if out is not None:
+                        self._record(msg, env, out)
+                        return out
         prepared = self._prepare(env)
         return self._new_ticket(msg, prepared)
 

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from .config import Config
+from .ruleset import RuleSet
 
 _TAG = re.compile(r"\[\s*[A-Z]{1,6}-\d{4}-\d{3,6}\s*\]")
 _RE = re.compile(r"^\s*((re|aw|fw|fwd|bls|balas|tr|sv|vs)\s*(\[\d+\])?\s*:\s*)+", re.I)
@@ -45,15 +46,38 @@ class Outgoing:
         return str(self.message["Message-ID"])
 
 
+class _SnapshotLoader(jinja2.BaseLoader):
+    """Templates from a snapshot of their sources, still named by their file (for tracebacks
+    and ``rules check`` line numbers), never re-read from disk."""
+
+    def __init__(self, sources: dict[str, str], directory: Path):
+        self.sources = sources
+        self.directory = directory
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        if template not in self.sources:
+            raise jinja2.TemplateNotFound(template)
+        return self.sources[template], str(self.directory / template), lambda: True
+
+
 @dataclass
 class Renderer:
     config: Config
     templates_dir: Path
+    #: Template sources by file name (RuleSet.templates); without them, read from templates_dir.
+    sources: dict[str, str] | None = None
     env: jinja2.Environment = field(init=False)
 
+    @classmethod
+    def for_rules(cls, config: Config, rules: RuleSet) -> Renderer:
+        """Render from the rule set's checked snapshot, never from files edited since."""
+        return cls(config, rules.templates_dir, rules.templates)
+
     def __post_init__(self) -> None:
+        loader: jinja2.BaseLoader = (_SnapshotLoader(self.sources, self.templates_dir) if self.sources is not None
+                                     else jinja2.FileSystemLoader(str(self.templates_dir)))
         self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(self.templates_dir)),
+            loader=loader,
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
             autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),

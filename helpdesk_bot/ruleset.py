@@ -72,6 +72,9 @@ class RuleSet:
     #: sha of the files it was built from, for logs ("which rules decided this?").
     version: str = ""
     files: tuple[str, ...] = field(default=())
+    #: The templates' text as loaded and checked: replies render from this snapshot, so an
+    #: edit that a reload rejected never reaches a requester.
+    templates: dict[str, str] = field(default_factory=dict)
 
     @property
     def fallback(self) -> RequestType:
@@ -277,22 +280,29 @@ def load_ruleset(rules_dir: Path, forms_dir: Path, templates_dir: Path) -> RuleS
                 out.problems.append(f"{path}:{_line_of(text, 'reply')}: reply: missing template {templates_dir / (rt.reply + suffix)}")
     if types and sum(1 for t in types.values() if t.fallback) != 1:
         out.problems.append(f"{rules_dir}:1: expected exactly one request type with fallback = true")
+    templates: dict[str, str] = {}
     for path in sorted(templates_dir.glob("*.j2")) if templates_dir.is_dir() else []:
         digest.update(path.read_bytes())
-        _check_template(path, out)
+        source = _check_template(path, out)
+        if source is not None:
+            templates[path.name] = source
     if out.problems:
         raise RuleSetError(out.problems)
-    return RuleSet(forms=forms, types=types, templates_dir=templates_dir,
+    return RuleSet(forms=forms, types=types, templates_dir=templates_dir, templates=templates,
                    version=digest.hexdigest()[:12],
                    files=tuple(str(p) for p in (*forms_dir.glob("*.toml"), *rules_dir.glob("*.toml"))))
 
 
-def _check_template(path: Path, out: _Collector) -> None:
+def _check_template(path: Path, out: _Collector) -> str | None:
+    """The template's source if it parses; otherwise None and a problem."""
     import jinja2
 
     try:
-        jinja2.Environment().parse(path.read_text(encoding="utf-8"))
+        source = path.read_text(encoding="utf-8")
+        jinja2.Environment().parse(source)
+        return source
     except jinja2.TemplateSyntaxError as e:
         out.problems.append(f"{path}:{e.lineno}: template syntax error: {e.message}")
     except (OSError, UnicodeDecodeError) as e:
         out.problems.append(f"{path}:1: cannot be read: {e}")
+    return None

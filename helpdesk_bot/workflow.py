@@ -391,6 +391,19 @@ class ThreadHooks:
         return Outcome("command", ticket.id, f"#{command.action}: {result.old_status} -> {result.new_status}",
                        result.replies)
 
+    def handle_unthreaded(self, pipeline: Pipeline, env: Envelope, msg: SourceMessage) -> Outcome | None:
+        """A staff command that names no existing ticket is a failed command, never a new ticket."""
+        from .pipeline import Outcome
+
+        command = parse_command(env.text)
+        if command is None or not _is_staff(env.sender, pipeline.config):
+            return None
+        why = "no ticket in the thread or subject"
+        pipeline.store.add_event(None, "command_failed", actor=env.sender, command=command.action, reason=why,
+                                 message_id=env.message_id, subject=env.subject[:200])
+        log.warning("command_failed", sender=env.sender, command=command.action, reason=why)
+        return Outcome("command_failed", None, f"#{command.action}: {why}")
+
     def _confirm(self, pipeline: Pipeline, env: Envelope, ticket: Ticket) -> Outcome:
         from .pipeline import Outcome
 

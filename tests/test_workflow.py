@@ -261,6 +261,17 @@ def test_staff_command_with_only_ticket_tag_in_subject(tuesday: World) -> None:
     assert len(w.store.tickets()) == 1  # never a new ticket
 
 
+def test_staff_command_naming_no_ticket_is_a_failed_command_not_a_ticket(tuesday: World) -> None:
+    w = tuesday
+    t_id = w.deliver(ubah_jadwal_request()).ticket_id
+    msg = staff_mail(w, t_id, "#selesai", thread=False)
+    msg.replace_header("Subject", "Re: [HD-2026-09999] Permohonan")
+    out = w.deliver(msg)
+    assert out.kind == "command_failed" and out.ticket_id is None
+    assert [t.id for t in w.store.tickets()] == [t_id]
+    assert w.store.query("SELECT kind FROM events WHERE ticket_id IS NULL AND kind = 'command_failed'")
+
+
 def test_forged_staff_command_changes_nothing_and_is_recorded(tuesday: World) -> None:
     w = tuesday
     t_id = w.deliver(ubah_jadwal_request()).ticket_id

@@ -219,7 +219,10 @@ class ImapSource(Source):
         validity, uidnext = self._select()
         self._checked = (validity, uidnext)
         last = self.ledger.last_uid(self.name, validity)
-        uids = [u for u in self._search_candidates(last) if u > last]
+        # From the last done UID itself: a crash between its commit and its ack left it without
+        # the done keyword; _skip_done finishes that ack instead of leaving it for ever.
+        first = max(last, 1)
+        uids = [u for u in self._search_candidates(first - 1) if u >= first]
         pending = self._skip_done(validity, uids)
         for start in range(0, len(pending), max(1, batch)):
             chunk = pending[start:start + batch]
