@@ -23,10 +23,13 @@ from .office_hours import OfficeCalendar
 from .outbox import DeliveryResult, Sender
 from .pipeline import Outcome, Pipeline
 from .reload import RulesHolder
-from .sources import Source, open_source
+from .sources import Source, SourceMessage, open_source
 from .tickets import Store
 
 log = structlog.get_logger("helpdesk_bot.daemon")
+
+#: Messages acknowledged per IMAP STORE while draining a backlog.
+ACK_BATCH = 50
 
 
 @dataclass
@@ -69,46 +72,65 @@ class Daemon:
         return Pipeline(self.config, store, self.rules.get, self.calendar, hooks=self.hooks_factory())
 
     def drain(self, source: Source, pipeline: Pipeline, summary: Summary | None = None) -> int:
-        """Process every pending message of one source; return how many were processed."""
+        """Process every pending message of one source; return how many were processed.
+
+        Each message is acknowledged after its outcome is committed, in batches of ACK_BATCH
+        (one IMAP STORE for many): a crash before the batch's ack leaves messages the ledger
+        already knows, which the next fetch acknowledges without processing them again.
+        """
         n = 0
-        for msg in source.fetch_new():
-            if self.stop_event.is_set():
-                break
-            out = pipeline.process(msg)
-            if out.kind == "quarantined":
-                try:
-                    source.quarantine(msg)
-                except Exception as e:  # the quarantine row is committed; moving is a courtesy
-                    log.warning("quarantine_move_failed", mailbox=source.name, key=msg.key, error=str(e))
-            source.ack(msg)
-            if summary is not None:
-                summary.add(out)
-            if out.replies:
-                self.outbox_event.set()
-            n += 1
+        committed: list[SourceMessage] = []
+        try:
+            for msg in source.fetch_new():
+                if self.stop_event.is_set():
+                    break
+                out = pipeline.process(msg)
+                if out.kind == "quarantined":
+                    try:
+                        source.quarantine(msg)
+                    except Exception as e:  # the quarantine row is committed; moving is a courtesy
+                        log.warning("quarantine_move_failed", mailbox=source.name, key=msg.key, error=str(e))
+                committed.append(msg)
+                if len(committed) >= ACK_BATCH:
+                    source.ack_many(committed)
+                    committed = []
+                if summary is not None:
+                    summary.add(out)
+                if out.replies:
+                    self.outbox_event.set()
+                n += 1
+        finally:
+            if committed:
+                source.ack_many(committed)
         return n
 
-    def _on_sent(self, row: dict[str, Any]) -> None:
-        """Append a copy of each sent mail to its mailbox's Sent folder."""
-        name = row.get("mailbox") or ""
-        mb = next((m for m in self.config.mailbox if m.name == name), None)
-        if mb is None or mb.kind != "imap" or not mb.sent_folder:
-            return
+    def _on_sent(self, rows: list[dict[str, Any]]) -> None:
+        """Append copies of sent mail to their mailboxes' Sent folders, a batch at a time."""
+        by_mailbox: dict[str, list[bytes]] = {}
+        for row in rows:
+            by_mailbox.setdefault(row.get("mailbox") or "", []).append(row["raw"])
+        for name, raws in by_mailbox.items():
+            mb = next((m for m in self.config.mailbox if m.name == name), None)
+            if mb is None or mb.kind != "imap" or not mb.sent_folder:
+                continue
+            self._append_sent(mb, raws)
+
+    def _append_sent(self, mb: MailboxConfig, raws: list[bytes]) -> None:
         with self._sent_lock:
             # A cached connection that died (IMAP server restarted, idle timeout) is only noticed
-            # when used: then the copy is appended again over a fresh connection, once.
+            # when used: then the copies are appended again over a fresh connection, once.
             for attempt in (1, 2):
-                src = self._sent_copies.get(name)
+                src = self._sent_copies.get(mb.name)
                 if src is None:
                     store = open_store(self.config)
                     src = open_source(mb, self.config, store)
                     src.connect()
-                    self._sent_copies[name] = src
+                    self._sent_copies[mb.name] = src
                 try:
-                    src.append_sent(row["raw"])
+                    src.append_sent_many(raws)
                     return
                 except Exception:
-                    self._sent_copies.pop(name, None)
+                    self._sent_copies.pop(mb.name, None)
                     try:
                         src.close()
                     except Exception:

@@ -121,7 +121,7 @@ def make_transport(config: Config) -> DirectoryTransport | SmtpTransport:
 class Sender:
     """Sends due outbox entries; safe to call from any thread with its own Store."""
 
-    def __init__(self, config: Config, store: Store, on_sent: Callable[[dict[str, Any]], None] | None = None):
+    def __init__(self, config: Config, store: Store, on_sent: Callable[[list[dict[str, Any]]], None] | None = None):
         self.config = config
         self.store = store
         self.on_sent = on_sent
@@ -151,7 +151,9 @@ class Sender:
                 for row in rows:
                     if self.store.one("SELECT status FROM outbox WHERE id = ?", (row["id"],))["status"] == "pending":
                         self._retry(row, f"{type(e).__name__}: {e}", result)
+                self.retry_copies()
                 return result
+            self.retry_copies()
 
     async def _send_one(self, transport: DirectoryTransport | SmtpTransport, row: dict[str, Any], result: DeliveryResult) -> None:
         try:
@@ -163,47 +165,39 @@ class Sender:
             self._retry(row, f"{e.code} {e.message}", result)
             return
         with self.store.transaction():
-            self.store.db["outbox"].update(row["id"], {"status": "sent", "sent_at": iso(self.store.now()),
+            self.store.update("outbox", row["id"], {"status": "sent", "sent_at": iso(self.store.now()),
                                                        "attempts": row["attempts"] + 1, "last_error": None})
             self.store.add_event(row["ticket_id"], "mail_sent", mail_kind=row["kind"], message_id=row["message_id"],
                                  to=json.loads(row["recipients"]))
         result.sent += 1
         log.info("mail_sent", ticket=row["ticket_id"], kind=row["kind"], outbox_id=row["id"])
-        if self.on_sent:
-            try:
-                self.on_sent(row)
-                self._copied(row)
-            except Exception as e:  # a Sent-folder copy must never undo a delivery
-                log.warning("sent_copy_failed", ticket=row["ticket_id"], error=str(e))
 
-    def _copied(self, row: dict[str, Any]) -> None:
-        with self.store.transaction():
-            self.store.db["outbox"].update(row["id"], {"sent_copy": 1})
+    def retry_copies(self, limit: int = 200) -> int:
+        """Append Sent-folder copies of what was sent and not yet copied, a batch at a time.
 
-    def retry_copies(self, limit: int = 50) -> int:
-        """Sent-folder copies that failed (IMAP server down or restarting then), appended now.
-
-        Only mail sent in the last day is retried, so a folder that cannot take copies costs a
-        bounded number of attempts; the first failure ends the pass (the server is likely down).
+        Called after every batch of sends and at the start of each flush, so copies that failed
+        (IMAP server down or restarting) are appended later. Only mail sent in the last day is
+        tried, so a folder that cannot take copies costs a bounded number of attempts; after a
+        failure copying pauses for a minute so that it never holds up replies.
         """
         if not self.on_sent or time.monotonic() < self._copies_paused_until:
             return 0
         since = iso(self.store.now() - dt.timedelta(days=1))
-        rows = self.store.query("SELECT * FROM outbox WHERE status = 'sent' AND sent_copy = 0 AND sent_at >= ? "
-                                "ORDER BY id LIMIT ?", (since, limit))
         done = 0
-        for row in rows:
+        while True:
+            rows = self.store.query("SELECT * FROM outbox WHERE status = 'sent' AND sent_copy = 0 AND sent_at >= ? "
+                                    "ORDER BY id LIMIT ?", (since, limit))
+            if not rows:
+                return done
             try:
-                self.on_sent(row)
-            except Exception as e:
-                log.warning("sent_copy_failed", ticket=row["ticket_id"], error=str(e), retry=True)
-                self._copies_paused_until = time.monotonic() + 60.0  # do not hold up replies
-                break
-            self._copied(row)
-            done += 1
-        if done:
-            log.info("sent_copies_retried", count=done)
-        return done
+                self.on_sent(rows)
+            except Exception as e:  # a Sent-folder copy must never undo a delivery
+                log.warning("sent_copy_failed", count=len(rows), error=str(e), retry=True)
+                self._copies_paused_until = time.monotonic() + 60.0
+                return done
+            with self.store.transaction():
+                self.store.conn.executemany("UPDATE outbox SET sent_copy = 1 WHERE id = ?", [(r["id"],) for r in rows])
+            done += len(rows)
 
     def _retry(self, row: dict[str, Any], error: str, result: DeliveryResult) -> None:
         attempts = row["attempts"] + 1
@@ -212,7 +206,7 @@ class Sender:
             return
         when = self.store.now() + dt.timedelta(seconds=self.backoff(attempts))
         with self.store.transaction():
-            self.store.db["outbox"].update(row["id"], {"attempts": attempts, "next_attempt_at": iso(when),
+            self.store.update("outbox", row["id"], {"attempts": attempts, "next_attempt_at": iso(when),
                                                        "last_error": error[:500]})
         result.retried += 1
         log.warning("mail_retry", ticket=row["ticket_id"], outbox_id=row["id"], attempts=attempts,
@@ -220,7 +214,7 @@ class Sender:
 
     def _fail(self, row: dict[str, Any], error: str, result: DeliveryResult) -> None:
         with self.store.transaction():
-            self.store.db["outbox"].update(row["id"], {"status": "failed", "attempts": row["attempts"] + 1,
+            self.store.update("outbox", row["id"], {"status": "failed", "attempts": row["attempts"] + 1,
                                                        "last_error": error[:500]})
             self.store.add_event(row["ticket_id"], "mail_failed", error=error[:500], mail_kind=row["kind"])
         result.failed += 1

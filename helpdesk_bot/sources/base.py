@@ -57,11 +57,21 @@ class Source(ABC):
     def ack(self, msg: SourceMessage) -> None:
         """Mark a message done in the mailbox; called only after its outcome is committed."""
 
+    def ack_many(self, msgs: list[SourceMessage]) -> None:
+        """Acknowledge several committed messages at once (one IMAP STORE for a whole batch)."""
+        for msg in msgs:
+            self.ack(msg)
+
     def quarantine(self, msg: SourceMessage) -> None:
         """Move a quarantined message to the configured quarantine folder, if any."""
 
     def append_sent(self, raw: bytes) -> None:
         """Append a copy of a sent mail to the Sent folder, if the source has one."""
+
+    def append_sent_many(self, raws: list[bytes]) -> None:
+        """Append several sent mails at once (IMAP MULTIAPPEND where offered)."""
+        for raw in raws:
+            self.append_sent(raw)
 
     @abstractmethod
     def wait(self, timeout: float, stop: threading.Event) -> None:

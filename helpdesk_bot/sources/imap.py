@@ -27,6 +27,8 @@ from imapclient.imapclient import SocketTimeout
 
 from .base import Source, SourceMessage
 
+#: How far below the ledger's last UID unfinished acks are looked for (the daemon's ack batch).
+ACK_WINDOW = 100
 DONE_KEYWORD = "$HelpdeskDone"
 QUARANTINE_KEYWORD = "$HelpdeskQuarantine"
 SEEN = b"\\Seen"
@@ -219,9 +221,9 @@ class ImapSource(Source):
         validity, uidnext = self._select()
         self._checked = (validity, uidnext)
         last = self.ledger.last_uid(self.name, validity)
-        # From the last done UID itself: a crash between its commit and its ack left it without
-        # the done keyword; _skip_done finishes that ack instead of leaving it for ever.
-        first = max(last, 1)
+        # Acks go out in batches after their commits, so a crash can leave the last batch done
+        # in the ledger but without the keyword: look back that far, and _skip_done finishes them.
+        first = max(last - ACK_WINDOW, 1)
         uids = [u for u in self._search_candidates(first - 1) if u >= first]
         pending = self._skip_done(validity, uids)
         for start in range(0, len(pending), max(1, batch)):
@@ -286,6 +288,12 @@ class ImapSource(Source):
         if uid is not None:
             self._call(lambda c: c.add_flags([uid], [DONE_KEYWORD], silent=True))
 
+    def ack_many(self, msgs: list[SourceMessage]) -> None:
+        """One STORE for a batch: a backlog is acknowledged in round trips of 50, not one each."""
+        uids = [u for u in (self._uid_of(m) for m in msgs) if u is not None]
+        if uids:
+            self._call(lambda c: c.add_flags(uids, [DONE_KEYWORD], silent=True))
+
     def quarantine(self, msg: SourceMessage) -> None:
         """Move to the quarantine folder if configured, else mark with ``$HelpdeskQuarantine``."""
         uid = self._uid_of(msg)
@@ -319,6 +327,18 @@ class ImapSource(Source):
             return
         self._ensure_folder(folder)
         self._call(lambda c: c.append(folder, raw, flags=[SEEN]))
+
+    def append_sent_many(self, raws: list[bytes]) -> None:
+        """MULTIAPPEND (RFC 3502) where the server offers it: one round trip for a batch."""
+        folder = self.mb.sent_folder
+        if not folder or not raws:
+            return
+        if len(raws) == 1 or not self._call(lambda c: c.has_capability("MULTIAPPEND")):
+            for raw in raws:
+                self.append_sent(raw)
+            return
+        self._ensure_folder(folder)
+        self._call(lambda c: c.multiappend(folder, [{"msg": raw, "flags": [SEEN]} for raw in raws]))
 
     def _ensure_folder(self, folder: str) -> None:
         if folder in self._folders:
