@@ -252,8 +252,7 @@ def _reply(a: Analysis, config: Config, rules: RuleSet) -> list[str]:
         if msg[h]:
             lines.append(f"{h}: {msg[h]}")
     lines.append("")
-    body = msg.get_body(preferencelist=("plain",))
-    lines.append((body.get_content() if body is not None else "").rstrip())
+    lines.append(out.text.rstrip())
     lines.append("-" * 72)
     return lines
 

@@ -126,6 +126,7 @@ class Sender:
         self.store = store
         self.on_sent = on_sent
         self._copies_paused_until = 0.0
+        self._copy_pause = 0.0
 
     def backoff(self, attempts: int) -> float:
         return min(self.config.smtp.retry_base * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
@@ -178,10 +179,11 @@ class Sender:
         Called after every batch of sends and at the start of each flush, so copies that failed
         (IMAP server down or restarting) are appended later. Only mail sent in the last day is
         tried, so a folder that cannot take copies costs a bounded number of attempts; after a
-        failure copying pauses for a minute so that it never holds up replies.
+        failure copying pauses (2 s doubling to a minute) so that it never holds up replies.
         """
         if not self.on_sent or time.monotonic() < self._copies_paused_until:
             return 0
+        self._copies_paused_until = 0.0
         since = iso(self.store.now() - dt.timedelta(days=1))
         done = 0
         while True:
@@ -192,9 +194,13 @@ class Sender:
             try:
                 self.on_sent(rows)
             except Exception as e:  # a Sent-folder copy must never undo a delivery
-                log.warning("sent_copy_failed", count=len(rows), error=str(e), retry=True)
-                self._copies_paused_until = time.monotonic() + 60.0
+                # Pause 2 s, 4 s, ... up to a minute: a restarting server is back in seconds,
+                # a dead one must not hold up replies.
+                self._copy_pause = min(max(self._copy_pause * 2, 2.0), 60.0)
+                self._copies_paused_until = time.monotonic() + self._copy_pause
+                log.warning("sent_copy_failed", count=len(rows), error=str(e), retry_in=self._copy_pause)
                 return done
+            self._copy_pause = 0.0
             with self.store.transaction():
                 self.store.conn.executemany("UPDATE outbox SET sent_copy = 1 WHERE id = ?", [(r["id"],) for r in rows])
             done += len(rows)

@@ -163,3 +163,11 @@ def test_missing_form_reply_carries_the_blank_form(tmp_path):
     [att] = list(reply.iter_attachments())
     assert att.get_filename() == "formulir_ubah_jadwal.pdf" and att.get_content().startswith(b"%PDF")
     assert "Formulir kosong kami lampirkan" in body(reply)
+
+
+def test_maildir_is_read_in_arrival_order_not_string_order():
+    from helpdesk_bot.sources.maildir import _arrival
+
+    names = ["1795684763.M780362P1Q1.vm", "1795684763.M98123P1Q2.vm", "1795684762.M999999P1Q9.vm"]
+    # 98123 microseconds come before 780362 in the same second, though "M9" > "M7" as text.
+    assert sorted(names, key=_arrival) == [names[2], names[1], names[0]]

@@ -66,6 +66,7 @@ def test_readers_never_see_a_half_loaded_rule_set(tmp_path):
             rs = holder.get()
             if len(rs.types) != 9 or len(rs.forms) != 10 or rs.types["ubah_jadwal"].due_hours not in (4.0, 5.0):
                 seen.append(f"inconsistent {rs.version}")
+            time.sleep(0.0002)  # yield the GIL: two spinning readers starved the reloads (150 s)
 
     threads = [threading.Thread(target=reader) for _ in range(2)]
     for t in threads:

@@ -10,10 +10,28 @@ from __future__ import annotations
 
 import mailbox
 import os
+import re
 import threading
 from collections.abc import Iterator
 
 from .base import Source, SourceMessage
+
+
+_UNIQUE = re.compile(r"^(\d+)\.M(\d+)P(\d+)Q(\d+)")
+_SECONDS = re.compile(r"^(\d+)\.")
+
+
+def _arrival(key: str) -> tuple[int, int, int, str]:
+    """Arrival order from a Maildir unique name: "1795684763.M780362P16495Q1.host".
+
+    Plain string order is wrong: the microseconds are not zero-padded ("M98123" sorts after
+    "M780362"), so a follow-up delivered in the same second could be read before its request.
+    """
+    m = _UNIQUE.match(key)
+    if m:
+        return int(m[1]), int(m[2]), int(m[4]), key
+    m = _SECONDS.match(key)
+    return (int(m[1]) if m else 0), 0, 0, key
 
 
 class MaildirSource(Source):
@@ -33,8 +51,7 @@ class MaildirSource(Source):
     def fetch_new(self, batch: int = 50) -> Iterator[SourceMessage]:
         box = self._box()
         box._refresh()  # noqa: SLF001 - pick up files delivered since the last scan
-        # Maildir unique names start with the delivery time, so name order is arrival order.
-        keys = sorted(k for k in box.iterkeys() if not self.ledger.is_done(self.name, k))
+        keys = sorted((k for k in box.iterkeys() if not self.ledger.is_done(self.name, k)), key=_arrival)
         for key in keys:
             try:
                 with box.get_file(key) as f:
