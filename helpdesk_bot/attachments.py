@@ -2,7 +2,9 @@
 
 Layout: ``<storage.attachments>/<ticket id>/<first 12 hex of SHA-256>-<safe file name>``; the
 directories are mode 0700 and the files 0600 whatever the umask, written atomically (temporary
-file, fsync, rename). The pipeline calls :func:`store` inside the transaction that creates or
+file, rename; no fsync, the same guarantee as the database's WAL with synchronous=NORMAL:
+a killed process loses nothing, a power cut may lose the last seconds, and the mail is still in
+the mailbox). The pipeline calls :func:`store` inside the transaction that creates or
 updates the ticket, so a failure to write (disk full) rolls the ticket back; a crash after the
 write but before the commit leaves files under a ticket id that was never committed, and since
 ids are reused after such a rollback, :func:`store` with ``fresh=True`` (a new ticket) first
@@ -82,8 +84,6 @@ def _write_private(path: Path, data: bytes) -> None:
         os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:

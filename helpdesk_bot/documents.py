@@ -386,8 +386,11 @@ def normalise(text: str) -> str:
     return "\f".join(pages)
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+
+
 def _letters(text: str) -> int:
-    return sum(1 for ch in text if ch.isalpha())
+    return len(_LETTER.findall(text))
 
 
 # ------------------------------------------------------------------------------------------

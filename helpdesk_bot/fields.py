@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from functools import lru_cache
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -26,12 +27,16 @@ TAHAPAN = (
 )
 
 
+_BLANKS = re.compile(r"[ \t\u00a0]+")
+
+
 def normalise(text: str) -> str:
     """Lower case, accents stripped, whitespace collapsed per line; OCR-friendly."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    if not text.isascii():  # accents only exist outside ASCII; the per-character pass is costly
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.replace("\r\n", "\n").replace("\r", "\n").lower()
-    return "\n".join(re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.split("\n"))
+    return "\n".join(_BLANKS.sub(" ", line).strip() for line in text.split("\n"))
 
 
 # ------------------------------------------------------------------------------------------
@@ -110,6 +115,7 @@ def match_tahapan(value: str) -> str | None:
 # Label-based extraction
 
 
+@lru_cache(maxsize=1024)
 def _label_regex(label: str) -> re.Pattern[str]:
     words = [re.escape(w) for w in re.split(r"\s+", normalise(label)) if w]
     body = r"\s*".join(words) if len(words) == 1 and "/" in label else r"\s+".join(words)
@@ -164,7 +170,7 @@ class ExtractedFields:
 
 def extract_fields(text: str, specs: tuple[FieldSpec, ...], form_values: dict[str, str] | None = None) -> ExtractedFields:
     """Fill each declared field from labelled lines, then from AcroForm values."""
-    originals = [re.sub(r"[ \t\u00a0]+", " ", ln).strip() for ln in text.replace("\r\n", "\n").split("\n")]
+    originals = [_BLANKS.sub(" ", ln).strip() for ln in text.replace("\r\n", "\n").split("\n")]
     lines = [normalise(ln) for ln in originals]
     values: dict[str, str] = {}
     problems: dict[str, str] = {}

@@ -38,15 +38,19 @@ class Recognition:
     page: int = 1
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9 ]+")
+_SPACES = re.compile(r"\s+")
+
+
 def _letters(s: str) -> str:
-    return re.sub(r"[^a-z0-9 ]+", " ", s).strip()
+    return _NOT_ALNUM.sub(" ", s).strip()
 
 
 def _head_lines(page: str) -> list[str]:
     """The first lines of a page, letters and digits only; list items blanked (kept as lines
     so that positions stay comparable)."""
     raw = [ln for ln in normalise(page).split("\n") if ln.strip()]
-    lines = ["" if _LIST_ITEM.match(ln) else re.sub(r"\s+", " ", _letters(ln)) for ln in raw]
+    lines = ["" if _LIST_ITEM.match(ln) else _SPACES.sub(" ", _letters(ln)) for ln in raw]
     # Titles are often broken over two lines: also try each line joined with the next.
     return lines[:HEAD_LINES]
 

@@ -226,7 +226,10 @@ class Store:
         self.conn.execute(f"UPDATE {table} SET {sets} WHERE {pk_column} = ?", (*values.values(), pk))
 
     def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[dict[str, Any]]:
-        return list(self.db.query(sql, params))
+        # Not sqlite-utils' query(): it wraps every SELECT in a SAVEPOINT, two extra statements.
+        cur = self.conn.execute(sql, params)
+        names = [d[0] for d in cur.description or ()]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
 
     def one(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> dict[str, Any] | None:
         rows = self.query(sql, params)
@@ -356,8 +359,8 @@ class Store:
 
     def put(self, doc: DocumentText) -> None:
         with self.transaction():
-            self.db["doc_cache"].insert({"sha256": doc.sha256, "data": json.dumps(doc.to_json(), ensure_ascii=False),
-                                         "created_at": iso(self.now())}, replace=True)
+            self.insert("doc_cache", {"sha256": doc.sha256, "data": json.dumps(doc.to_json(), ensure_ascii=False),
+                                      "created_at": iso(self.now())}, replace=True)
 
     # -- state --------------------------------------------------------------------------------
 
@@ -366,7 +369,7 @@ class Store:
         return row["value"] if row else None
 
     def set_state(self, name: str, value: str) -> None:
-        self.db["state"].insert({"name": name, "value": value}, replace=True)
+        self.insert("state", {"name": name, "value": value}, replace=True)
 
 
 def _encode(values: dict[str, Any]) -> dict[str, Any]:
