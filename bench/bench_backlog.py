@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from docgen import SAMPLE_FIELDS, text_pdf  # noqa: E402
 from mails import request_mail  # noqa: E402
-from servers import DovecotServer, SmtpServer, imap_login  # noqa: E402
+from servers import DovecotServer, SmtpServer, daemon_config_toml, imap_login  # noqa: E402
 
 HELPDESK_BOT = [sys.executable, "-c", "import sys; from helpdesk_bot.cli import main; sys.exit(main())"]
 
@@ -63,41 +63,8 @@ def deliver_all(dovecot: DovecotServer, raws: list[bytes]) -> None:
 
 
 def write_config(directory: Path, dovecot: DovecotServer, smtp: SmtpServer, sent_folder: str) -> Path:
-    mailboxes = "".join(f"""
-[[mailbox]]
-name = "{user}"
-address = "{user}@example.test"
-kind = "imap"
-host = "{dovecot.host}"
-port = {dovecot.imap_port}
-security = "none"
-username = "{user}"
-password = "{dovecot.password}"
-sent_folder = "{sent_folder}"
-""" for user in ("helpdesk", "info"))
-    path = directory / "config.toml"
-    path.write_text(f"""
-[storage]
-database = "var/helpdesk.db"
-attachments = "var/attachments"
-{mailboxes}
-[smtp]
-kind = "smtp"
-host = "{smtp.host}"
-port = {smtp.port}
-security = "none"
-from_address = "helpdesk@example.test"
-
-[screening]
-per_sender_per_hour = 100000
-per_sender_per_day = 100000
-overall_per_hour = 1000000
-
-[logging]
-level = "warning"
-format = "json"
-""")
-    return path
+    return daemon_config_toml(directory, dovecot, smtp, mailbox_extra=f'sent_folder = "{sent_folder}"',
+                              smtp_extra="", log_level="warning")
 
 
 def bare_reply(i: int, size: int) -> EmailMessage:

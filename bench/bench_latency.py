@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from docgen import SAMPLE_FIELDS, text_pdf  # noqa: E402
 from mails import request_mail  # noqa: E402
-from servers import DovecotServer, SmtpServer, deliver  # noqa: E402
+from servers import DovecotServer, SmtpServer, daemon_config_toml, deliver  # noqa: E402
 
 HELPDESK_BOT = [sys.executable, "-c", "import sys; from helpdesk_bot.cli import main; sys.exit(main())"]
 
@@ -76,40 +76,7 @@ class Stamped:
 
 
 def write_config(directory: Path, dovecot: DovecotServer, smtp: SmtpServer) -> Path:
-    mailboxes = "".join(f"""
-[[mailbox]]
-name = "{user}"
-address = "{user}@example.test"
-kind = "imap"
-host = "{dovecot.host}"
-port = {dovecot.imap_port}
-security = "none"
-username = "{user}"
-password = "{dovecot.password}"
-""" for user in ("helpdesk", "info"))
-    path = directory / "config.toml"
-    path.write_text(f"""
-[storage]
-database = "var/helpdesk.db"
-attachments = "var/attachments"
-{mailboxes}
-[smtp]
-kind = "smtp"
-host = "{smtp.host}"
-port = {smtp.port}
-security = "none"
-from_address = "helpdesk@example.test"
-
-[screening]
-per_sender_per_hour = 100000
-per_sender_per_day = 100000
-overall_per_hour = 1000000
-
-[logging]
-level = "info"
-format = "json"
-""")
-    return path
+    return daemon_config_toml(directory, dovecot, smtp, smtp_extra="")
 
 
 def request(i: int) -> tuple[str, bytes]:

@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from imapclient import IMAPClient
@@ -460,3 +461,55 @@ class SmtpServer:
 
     def __getitem__(self, key: str) -> Any:
         return getattr(self, key)
+
+
+# --------------------------------------------------------------------------------------------
+# A daemon configuration pointing at these servers
+
+
+OPEN_SCREENING_TOML = "per_sender_per_hour = 100000\nper_sender_per_day = 100000\noverall_per_hour = 1000000"
+
+
+def daemon_config_toml(directory: Path, dovecot: DovecotServer, smtp: SmtpServer, *,
+                       users: tuple[str, ...] = ("helpdesk", "info"), mailbox_extra: str = "",
+                       database: str = "var/helpdesk.db", screening: str = OPEN_SCREENING_TOML,
+                       smtp_extra: str = "retry_base = 0.2\ntimeout = 5.0", log_level: str = "info",
+                       extra: str = "") -> Path:
+    """``config.toml`` for ``helpdesk-bot --config``: one IMAP mailbox per Dovecot user (plain
+    port), replies over the relay. Rate limits are opened wide by default, since tests and
+    benchmarks send many requests from one address; pass ``screening`` to test them."""
+    mailboxes = "".join(f"""
+[[mailbox]]
+name = "{user}"
+address = "{user}@example.test"
+kind = "imap"
+host = "{dovecot.host}"
+port = {dovecot.imap_port}
+security = "none"
+username = "{user}"
+password = "{dovecot.password}"
+{mailbox_extra}
+""" for user in users)
+    path = Path(directory) / "config.toml"
+    path.write_text(f"""
+[storage]
+database = "{database}"
+attachments = "var/attachments"
+{mailboxes}
+[smtp]
+kind = "smtp"
+host = "{smtp.host}"
+port = {smtp.port}
+security = "none"
+from_address = "helpdesk@example.test"
+{smtp_extra}
+
+[screening]
+{screening}
+
+[logging]
+level = "{log_level}"
+format = "json"
+{extra}
+""")
+    return path

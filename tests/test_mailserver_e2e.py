@@ -33,7 +33,8 @@ import pytest
 
 from docgen import SAMPLE_FIELDS, text_pdf
 from mails import request_mail
-from servers import DovecotServer, SmtpServer, deliver, folder_flags, imap_login, read_folder, read_inbox
+from servers import (DovecotServer, SmtpServer, daemon_config_toml, deliver, folder_flags, imap_login, read_folder,
+                     read_inbox)
 
 from helpdesk_bot.config import Config, ScreeningConfig, SmtpConfig, StorageConfig, embedded_default
 from helpdesk_bot.daemon import Daemon, open_store
@@ -75,46 +76,9 @@ def make_config(tmp_path: Path, dovecot: DovecotServer, smtp: SmtpServer, **mail
 
 def write_config_toml(tmp_path: Path, dovecot: DovecotServer, smtp: SmtpServer, extra: str = "") -> Path:
     """The same setup as an operator's config.toml, for ``helpdesk-bot --config``."""
-    mailboxes = "".join(f"""
-[[mailbox]]
-name = "{user}"
-address = "{user}@example.test"
-kind = "imap"
-host = "{dovecot.host}"
-port = {dovecot.imap_port}
-security = "none"
-username = "{user}"
-password = "{dovecot.password}"
-""" for user in ("helpdesk", "info"))
-    text = f"""
-[storage]
-database = "var/helpdesk.db"
-attachments = "var/attachments"
-{mailboxes}
-[smtp]
-kind = "smtp"
-host = "{smtp.host}"
-port = {smtp.port}
-security = "none"
-from_address = "{HELPDESK}"
-retry_base = 0.2
-timeout = 5.0
-
-[screening]
-per_sender_per_hour = 100000
-per_sender_per_day = 100000
-overall_per_hour = 1000000
-
-[logging]
-format = "json"
-{extra}
-"""
-    path = tmp_path / "config.toml"
-    path.write_text(text)
-    return path
+    return daemon_config_toml(tmp_path, dovecot, smtp, extra=extra)
 
 
-#: The console script's entry point (``helpdesk-bot``), with this interpreter.
 HELPDESK_BOT = [sys.executable, "-c", "import sys; from helpdesk_bot.cli import main; sys.exit(main())"]
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from docgen import SAMPLE_FIELDS, text_pdf
 from mails import request_mail
-from servers import DovecotServer, SmtpServer, deliver, folder_flags, imap_login
+from servers import OPEN_SCREENING_TOML, DovecotServer, SmtpServer, daemon_config_toml, deliver, folder_flags, imap_login
 
 from helpdesk_bot.sources.imap import DONE_KEYWORD, QUARANTINE_KEYWORD
 
@@ -38,41 +38,9 @@ BOT = [sys.executable, "-c", "import sys; from helpdesk_bot.cli import main; sys
 
 
 def write_config(tmp_path: Path, dovecot: DovecotServer, smtp: SmtpServer, database: str = "var/helpdesk.db",
-                 screening: str = "per_sender_per_hour = 100000\nper_sender_per_day = 100000\noverall_per_hour = 1000000",
-                 mailbox_extra: str = "") -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(f"""
-[storage]
-database = "{database}"
-attachments = "var/attachments"
-
-[[mailbox]]
-name = "helpdesk"
-address = "{HELPDESK}"
-kind = "imap"
-host = "{dovecot.host}"
-port = {dovecot.imap_port}
-security = "none"
-username = "helpdesk"
-password = "{dovecot.password}"
-{mailbox_extra}
-
-[smtp]
-kind = "smtp"
-host = "{smtp.host}"
-port = {smtp.port}
-security = "none"
-from_address = "{HELPDESK}"
-retry_base = 0.2
-timeout = 5.0
-
-[screening]
-{screening}
-
-[logging]
-format = "json"
-""")
-    return path
+                 screening: str = OPEN_SCREENING_TOML, mailbox_extra: str = "") -> Path:
+    return daemon_config_toml(tmp_path, dovecot, smtp, users=("helpdesk",), database=database,
+                              screening=screening, mailbox_extra=mailbox_extra)
 
 
 def start(config: Path, log: str = "daemon.log") -> subprocess.Popen:
