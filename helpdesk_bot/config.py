@@ -163,7 +163,9 @@ class LimitsConfig:
     max_attachments: int = 30
     max_pdf_pages: int = 20
     #: Pages of a scanned PDF that are OCRed (forms put their title on page 1).
-    max_ocr_pages: int = 3
+    #: Scanned pages OCRed per PDF: each page may start another document (one scan of a whole
+    #: "bergabung" file holds four), at about 0.4-0.6 s a page.
+    max_ocr_pages: int = 6
     ocr_seconds_per_page: float = 20.0
     ocr_seconds_per_mail: float = 60.0
     zip_max_depth: int = 3

@@ -133,3 +133,23 @@ def test_generated_corpus_with_scans_and_photos_meets_the_targets(tmp_path):
     generate(tmp_path, 16, seed=5, ocr=True)
     types, missing, wrong = _score(tmp_path)
     assert types >= 0.95 and missing >= 0.90, "\n".join(wrong)
+
+
+@pytest.mark.ocr
+def test_one_scan_holding_all_four_joining_documents(tmp_path):
+    """Agencies often scan the whole file at once: each page starts another document."""
+    import random
+    import shutil
+
+    from corpus_gen import make_doc, page_image
+    from docgen import images_to_pdf
+
+    if not shutil.which("tesseract"):
+        pytest.skip("tesseract is not installed")
+    rng = random.Random(4)
+    ids = ["surat_permohonan_bergabung", "surat_permohonan_pelatihan", "sk_admin_agency", "sla"]
+    scan = images_to_pdf([page_image(make_doc(d, rng).lines) for d in ids])
+    raw = request_mail("Permohonan bergabung", attachments=[("scan0001.pdf", scan)]).as_bytes()
+    a = analyse(raw, CONFIG, RULES)
+    assert a.result.request_type == "bergabung"
+    assert sorted(a.result.documents) == sorted(ids) and a.result.missing == []

@@ -214,16 +214,19 @@ def _sandbox(state: Path, *cmd: str, timeout: float = 240) -> subprocess.Complet
     py = os.path.realpath(sys.executable)
     prefix = Path(sys.base_prefix)  # the interpreter tree, made visible under an empty /root
     shell = (
-        'set -e; mount --bind "$STATE" /mnt; '
+        'set -e; mount --bind "$STATE" /mnt; mount --bind "$PROJ" /opt; '
         'if [ -d "$PYHOME" ]; then mount --bind "$PYHOME" /srv; mount -t tmpfs -o mode=755 tmpfs /root; '
         'mkdir -p "$PYHOME"; mount --move /srv "$PYHOME"; fi; '
         'mount -t tmpfs -o mode=1777 tmpfs /tmp; mount -t tmpfs -o mode=1777 tmpfs /var/tmp; '
+        # The (editable-installed) source tree stays visible even when the clone lives in /tmp.
+        'mkdir -p "$PROJ"; mount --move /opt "$PROJ"; '
         'mount -o remount,bind,ro /; '
         'exec setpriv --reuid=65534 --regid=65534 --clear-groups --bounding-set=-all --inh-caps=-all '
         '--no-new-privs -- "$PY" /mnt/launcher.py "$@"'
     )
     pyhome = str(prefix) if str(prefix).startswith("/root/") else ""
     env = dict(os.environ, STATE=str(state), PY=py, PYHOME=pyhome or "/nonexistent", HOME="/mnt",
+               PROJ=str(PROJECT_ROOT),
                OMP_THREAD_LIMIT="1",
                SANDBOX_SPEC=json.dumps({"allowed": _allowed_syscalls(unit), "families": _families(unit)}))
     return subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", shell, "sh", py, *cmd],
