@@ -23,7 +23,6 @@ import email
 import email.policy
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -39,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from docgen import SAMPLE_FIELDS, text_pdf  # noqa: E402
 from mails import request_mail  # noqa: E402
+from daemonproc import stop_daemon  # noqa: E402
 from servers import DovecotServer, SmtpServer, daemon_config_toml, deliver  # noqa: E402
 
 HELPDESK_BOT = [sys.executable, "-c", "import sys; from helpdesk_bot.cli import main; sys.exit(main())"]
@@ -146,13 +146,8 @@ def main() -> None:
         print(f"  target p50 <= 1.0 s: {'met' if p50 <= 1.0 else 'NOT met'};  "
               f"p95 <= 1.5 s: {'met' if p95 <= 1.5 else 'NOT met'}")
     finally:
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        if proc is not None:
+            stop_daemon(proc)
         smtp.stop()
         dovecot.cleanup()
         shutil.rmtree(work, ignore_errors=True)

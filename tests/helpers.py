@@ -9,7 +9,7 @@ import mailbox
 from email.message import EmailMessage, Message
 from pathlib import Path
 
-from helpdesk_bot.config import Config, SmtpConfig, embedded_default
+from helpdesk_bot.config import Config, embedded_default
 
 
 def maildir_config(base: Path, **overrides) -> Config:

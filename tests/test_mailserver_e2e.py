@@ -20,7 +20,6 @@ import email.policy
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -32,6 +31,8 @@ from pathlib import Path
 import pytest
 
 from docgen import SAMPLE_FIELDS, text_pdf
+from daemonproc import db_count as count, db_rows, start_daemon as start_cli_daemon, stop_daemon as stop_process
+from daemonproc import wait_for
 from mails import request_mail
 from servers import (DovecotServer, SmtpServer, daemon_config_toml, deliver, folder_flags, imap_login, read_folder,
                      read_inbox)
@@ -87,59 +88,12 @@ def cli(config: Path, *args: str, **kw) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=60, cwd=config.parent, **kw)
 
 
-def start_cli_daemon(config: Path, log_name: str = "daemon.log") -> subprocess.Popen:
-    log = open(config.parent / log_name, "ab")
-    proc = subprocess.Popen([*HELPDESK_BOT, "--config", str(config), "run"],
-                            stdout=log, stderr=subprocess.STDOUT, cwd=config.parent, start_new_session=True)
-    log.close()
-    return proc
-
-
-def stop_process(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 # ------------------------------------------------------------------------------------------
 # looking at the results
 
 
 def parse_mail(raw: bytes) -> EmailMessage:
     return email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[return-value]
-
-
-def db_rows(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
-    """Read the daemon's database from outside, as an operator's sqlite3 would."""
-    if not db.exists():
-        return []
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
-    try:
-        return conn.execute(sql, params).fetchall()
-    except sqlite3.OperationalError:  # not migrated yet
-        return []
-    finally:
-        conn.close()
-
-
-def count(db: Path, sql: str, params: tuple = ()) -> int:
-    rows = db_rows(db, sql, params)
-    return int(rows[0][0]) if rows else 0
-
-
-def wait_for(cond: Callable[[], object], timeout: float, what: str, interval: float = 0.1) -> object:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
 
 
 def envelope_tickets(smtp: SmtpServer) -> collections.Counter:

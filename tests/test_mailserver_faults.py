@@ -9,22 +9,20 @@ every envelope, so "no reply lost, none doubled" is counted at the SMTP server i
 from __future__ import annotations
 
 import collections
-import email
-import email.policy
 import os
 import random
-import signal
 import smtplib
 import sqlite3
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from docgen import SAMPLE_FIELDS, text_pdf
+from daemonproc import BOT, db_count as n, db_rows as q, kill_daemon as kill, start_daemon as start
+from daemonproc import replies_per_ticket, stop_daemon as stop, wait_for
 from mails import request_mail
 from servers import OPEN_SCREENING_TOML, DovecotServer, SmtpServer, daemon_config_toml, deliver, folder_flags, imap_login
 
@@ -34,67 +32,12 @@ pytestmark = [pytest.mark.mailserver, pytest.mark.timeout(180)]
 
 HELPDESK = "helpdesk@example.test"
 UBAH = ("formulir.pdf", text_pdf("FORMULIR PERMINTAAN UBAH JADWAL", SAMPLE_FIELDS))
-BOT = [sys.executable, "-c", "import sys; from helpdesk_bot.cli import main; sys.exit(main())"]
 
 
 def write_config(tmp_path: Path, dovecot: DovecotServer, smtp: SmtpServer, database: str = "var/helpdesk.db",
                  screening: str = OPEN_SCREENING_TOML, mailbox_extra: str = "") -> Path:
     return daemon_config_toml(tmp_path, dovecot, smtp, users=("helpdesk",), database=database,
                               screening=screening, mailbox_extra=mailbox_extra)
-
-
-def start(config: Path, log: str = "daemon.log") -> subprocess.Popen:
-    with open(config.parent / log, "ab") as f:
-        return subprocess.Popen([*BOT, "--config", str(config), "run"], stdout=f, stderr=subprocess.STDOUT,
-                                cwd=config.parent, start_new_session=True)
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def kill(proc: subprocess.Popen) -> None:
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-
-
-def q(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
-    if not db.exists():
-        return []
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
-    try:
-        return conn.execute(sql, params).fetchall()
-    except sqlite3.OperationalError:
-        return []
-    finally:
-        conn.close()
-
-
-def n(db: Path, sql: str, params: tuple = ()) -> int:
-    rows = q(db, sql, params)
-    return int(rows[0][0]) if rows else 0
-
-
-def wait_for(cond: Callable[[], object], timeout: float, what: str, interval: float = 0.2) -> object:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
-
-
-def per_ticket(smtp: SmtpServer) -> collections.Counter:
-    return collections.Counter(email.message_from_bytes(raw, policy=email.policy.default)["X-Helpdesk-Ticket"]
-                               for raw in smtp.messages())
 
 
 # -- crashes and server restarts ---------------------------------------------------------------------
@@ -170,7 +113,7 @@ def test_repeated_sigkill_and_a_dovecot_crash_during_a_burst(tmp_path, mailbox, 
     assert outcomes == {"ticket": requests, "suppressed": total - requests - 4, "quarantined": 4}, outcomes
     assert n(db, "SELECT COUNT(*) FROM tickets") == requests
     assert n(db, "SELECT COUNT(DISTINCT message_id) FROM tickets") == requests
-    sent = per_ticket(smtp_server)
+    sent = replies_per_ticket(smtp_server.messages())
     assert set(sent) == {r[0] for r in q(db, "SELECT id FROM tickets")}  # none lost
     doubled = {t: c for t, c in sent.items() if c > 1}
     print(f"\n{total} mails, kills at (ledger rows, envelopes) {kills}, {elapsed:.1f} s: {outcomes}; "
@@ -211,7 +154,7 @@ def test_database_locked_by_another_process_for_seconds(tmp_path, mailbox, smtp_
     finally:
         stop(proc)
     assert q(db, "SELECT outcome, COUNT(*) FROM messages GROUP BY outcome") == [("ticket", 5)]
-    assert sorted(per_ticket(smtp_server).values()) == [1] * 5
+    assert sorted(replies_per_ticket(smtp_server.messages()).values()) == [1] * 5
     assert all(DONE_KEYWORD.encode() in f for f in folder_flags(mailbox, "helpdesk").values())
 
 
@@ -249,7 +192,7 @@ def test_disk_full_then_freed(tmp_path, mailbox, smtp_server):
             stop(proc)
         assert q(db, "SELECT outcome, COUNT(*) FROM messages GROUP BY outcome") == [("ticket", 5)]
         assert n(db, "SELECT COUNT(*) FROM quarantine") == 0
-        assert sorted(per_ticket(smtp_server).values()) == [1] * 5
+        assert sorted(replies_per_ticket(smtp_server.messages()).values()) == [1] * 5
         log = (tmp_path / "daemon.log").read_text()
         assert "database or disk is full" in log or "disk I/O error" in log
     finally:

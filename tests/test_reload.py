@@ -21,7 +21,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 from docgen import SAMPLE_FIELDS, text_pdf
 from helpers import drop
 from mails import request_mail
