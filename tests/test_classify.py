@@ -153,3 +153,15 @@ def test_one_scan_holding_all_four_joining_documents(tmp_path):
     a = analyse(raw, CONFIG, RULES)
     assert a.result.request_type == "bergabung"
     assert sorted(a.result.documents) == sorted(ids) and a.result.missing == []
+
+
+@pytest.mark.parametrize("text, doc_id", [
+    ("PEMERINTAH KAB GARUT\nFORM PENGAJUAN PERUBAHAN JADWAL TENDER\nKode Tender : 1", "formulir_ubah_jadwal"),
+    ("FORM PERMINTAAN PERBAIKAN DATA TENDER", "formulir_perbaikan_aplikasi"),
+    ("BERITA ACARA HASIL UJI FORENSIK\nPada hari ini", "berita_acara_uji_forensik"),
+    ("Nomor : 1\nPerihal : Permohonan Pergantian Admin Agency\nDengan hormat", "surat_permohonan_penggantian_admin"),
+    ("KEPUTUSAN REKTOR UNIVERSITAS SILIWANGI\nNOMOR 12\nTENTANG\nPENETAPAN ADMINISTRATOR AGENCY LPSE", "sk_admin_agency"),
+    ("Perihal: Permohonan Reset Password Akun Admin Agency", "surat_permohonan_reset_password"),
+])
+def test_title_variants_people_use(text, doc_id):
+    assert [r.doc_id for r in recognise(text, "scan0001.pdf", RULES)] == [doc_id]
