@@ -123,7 +123,8 @@ def decide(found: set[str], subject: str, body: str, attachment_text: str, rules
     return winner, hits, scores
 
 
-def _lacking_admin_data(rt: RequestType, fields: dict[str, str], problems: dict[str, str], found: set[str]) -> list[str]:
+def lacking_admin_data(rt: RequestType, fields: dict[str, str], problems: dict[str, str], found: set[str]) -> list[str]:
+    """The Administrator Agency data the SLA asks for that the documents lack, as the reply names them."""
     if not (found & set(ADMIN_DOCS)) or not (set(rt.required) & set(ADMIN_DOCS)):
         return []
     lacking = []
@@ -132,6 +133,26 @@ def _lacking_admin_data(rt: RequestType, fields: dict[str, str], problems: dict[
             lacking.append(f"{label} ({problems[key]})")
         elif key not in fields:
             lacking.append(label)
+    return lacking
+
+
+def merge_lacking(rt: RequestType, before: list[str], ticket_fields: dict[str, str], later: Classification,
+                  found: set[str]) -> list[str]:
+    """What is still lacking after documents sent later: a value is settled once any document
+    gave it validly; a later invalid value names its problem; otherwise the earlier verdict stays."""
+    if not (found & set(ADMIN_DOCS)) or not (set(rt.required) & set(ADMIN_DOCS)):
+        return []
+    lacking = []
+    for key, label in ADMIN_DATA.items():
+        earlier = next((x for x in before if x == label or x.startswith(label + " (")), None)
+        if key in later.fields and key not in later.field_problems:
+            continue
+        if key in ticket_fields and earlier is None:
+            continue
+        if key in later.field_problems:
+            lacking.append(f"{label} ({later.field_problems[key]})")
+        else:
+            lacking.append(earlier or label)
     return lacking
 
 
@@ -171,7 +192,7 @@ def classify(env: Envelope, docs: list[DocumentText], rules: RuleSet) -> Classif
         missing=missing,
         fields=fields,
         field_problems=problems,
-        lacking_data=_lacking_admin_data(rt, fields, problems, found),
+        lacking_data=lacking_admin_data(rt, fields, problems, found),
         hits=doc_hits + hits,
         attachments=attachments,
         scores=scores,

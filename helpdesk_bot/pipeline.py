@@ -22,7 +22,7 @@ import structlog
 from . import attachments as stored_attachments
 from . import quarantine as quarantining
 from . import redact as redaction
-from .classify import Classification, classify, decide
+from .classify import Classification, classify, decide, merge_lacking
 from .config import Config
 from .documents import DocumentText, extract_all
 from .envelope import Envelope
@@ -30,7 +30,6 @@ from .fields import normalise
 from .office_hours import OfficeCalendar, format_datetime_id
 from .parse import ParseError, parse
 from .ratelimit import over_limit
-from .recognise import recognise
 from .replies import Outgoing, Renderer, reply_subject
 from .ruleset import RequestType, RuleSet
 from .screen import ScreenContext, screen
@@ -357,33 +356,28 @@ class Pipeline:
         docs = extract_all(env.attachments, self.config.limits, self.cache)
         docs = [dataclasses.replace(d, text=redaction.redact(d.text)) for d in docs]
         rules = self.rules
-        new_docs: list[str] = []
-        fields: dict[str, str] = {}
-        for d in docs:
-            for r in recognise(d.text, d.filename, rules):
-                if r.doc_id not in ticket.documents and r.doc_id not in new_docs:
-                    new_docs.append(r.doc_id)
+        result = classify(env, docs, rules)
+        new_docs = [d for d in result.documents if d not in ticket.documents]
         all_docs = ticket.documents + new_docs
         rt = rules.types.get(ticket.request_type, rules.fallback)
-        if rt.fallback and new_docs:
+        if rt.fallback and new_docs:  # "lainnya" until the documents came: now they decide
             rt, _hits, _ = decide(set(all_docs), normalise(ticket.subject), normalise(env.text[:3000]), "", rules)
-        result = classify(env, docs, rules)
-        for k, v in result.fields.items():
-            fields.setdefault(k, v)
-        merged_fields = {**ticket.fields, **redaction.redact_mapping(fields)}
+        # A later document's valid value updates the ticket; an invalid one never replaces a value.
+        merged_fields = dict(ticket.fields)
+        for key, value in redaction.redact_mapping(result.fields).items():
+            if key not in result.field_problems or key not in merged_fields:
+                merged_fields[key] = value
         missing = [d for d in rt.required if d not in all_docs]
-        lacking = ticket.lacking
-        if new_docs and result.lacking_data != ticket.lacking:
-            from .classify import _lacking_admin_data
-
-            lacking = _lacking_admin_data(rt, merged_fields, {k: v for k, v in result.field_problems.items() if k not in fields or k in result.field_problems}, set(all_docs))
+        # Documents sent again (a corrected SK) count like new ones: they may settle lacking data.
+        resent = bool(result.documents)
+        lacking = merge_lacking(rt, ticket.lacking, ticket.fields, result, set(all_docs)) if resent else ticket.lacking
         with self.store.transaction():
             if self._done(msg):
                 return Outcome("already_done")
             self.store.link_message_id(env.message_id, ticket.id)
             stored_attachments.store(self.config, self.store, ticket.id, env.attachments, [d.sha256 for d in docs])
             replies: list[str] = []
-            if new_docs:
+            if resent:
                 status = ticket.status
                 if status == "menunggu_kelengkapan" and not missing and not lacking:
                     status = "antre"
@@ -395,7 +389,8 @@ class Pipeline:
                     changes.update(start_at=start, due_at=due)
                 self.store.update_ticket(ticket.id, **changes)
                 self.store.add_event(ticket.id, "documents_added", actor=env.reply_address, documents=new_docs,
-                                     missing=missing, status=status)
+                                     resent=[d for d in result.documents if d not in new_docs], missing=missing,
+                                     lacking=lacking, status=status)
                 updated = self.store.ticket(ticket.id)
                 assert updated is not None
                 replies = self._reply(updated, rt, result, docs, env, when, msg.mailbox, update=True)

@@ -171,3 +171,34 @@ def test_maildir_is_read_in_arrival_order_not_string_order():
     names = ["1795684763.M780362P1Q1.vm", "1795684763.M98123P1Q2.vm", "1795684762.M999999P1Q9.vm"]
     # 98123 microseconds come before 780362 in the same second, though "M9" > "M7" as text.
     assert sorted(names, key=_arrival) == [names[2], names[1], names[0]]
+
+
+def test_sla_data_settled_by_any_document_of_the_ticket(tmp_path):
+    """The letter carries all four SLA data; the SK sent later lacks the email: nothing lacks."""
+    cfg = maildir_config(tmp_path)
+    first = request_mail("Permohonan reset password admin agency", attachments=[RESET])
+    drop(cfg, first)
+    run(cfg)
+    assert tickets(cfg)[0].lacking == []
+    sk = {k: v for k, v in ADMIN.items() if k != "Alamat Email"}
+    drop(cfg, request_mail("Re: SK", attachments=[("sk.pdf", text_pdf("SURAT KEPUTUSAN PENUNJUKAN ADMINISTRATOR AGENCY", sk))],
+                           in_reply_to=first["Message-ID"]))
+    run(cfg)
+    [t] = tickets(cfg)
+    assert (t.status, t.missing, t.lacking) == ("antre", [], [])
+
+
+def test_invalid_nip_is_named_then_settled_by_a_later_document(tmp_path):
+    cfg = maildir_config(tmp_path)
+    bad = dict(ADMIN, NIP="19801345 200501 2 003")
+    first = request_mail("Permohonan admin agency tambahan",
+                         attachments=[("sk.pdf", text_pdf("SURAT KEPUTUSAN PENUNJUKAN ADMINISTRATOR AGENCY", bad))])
+    drop(cfg, first)
+    run(cfg)
+    [t] = tickets(cfg)
+    assert t.status == "menunggu_kelengkapan" and t.lacking == ["NIP (tanggal lahir pada NIP tidak valid)"]
+    assert "tanggal lahir pada NIP tidak valid" in body(outbox_mails(cfg)[0])
+    drop(cfg, request_mail("Re: SK perbaikan", attachments=[SK], in_reply_to=first["Message-ID"]))
+    run(cfg)
+    [t] = tickets(cfg)
+    assert (t.status, t.lacking, t.fields["nip"]) == ("antre", [], "198004152005012003")
