@@ -351,12 +351,28 @@ class Pipeline:
                  documents=result.documents, missing=result.missing, replies=len(replies))
         return out
 
+    def _is_new_request(self, ticket: Ticket, result: Classification) -> bool:
+        """Documents in a closed ticket's thread, or documents an open ticket has no use for."""
+        if not result.documents:
+            return False
+        if ticket.status in ("selesai", "ditolak"):
+            return True
+        rt = self.rules.types.get(ticket.request_type)
+        return rt is not None and not rt.fallback and not set(result.documents) & set(rt.required)
+
     def _followup(self, msg: SourceMessage, env: Envelope, ticket: Ticket) -> Outcome:
         """A reply in a ticket's thread: new documents complete it; anything else is noted."""
         docs = extract_all(env.attachments, self.config.limits, self.cache)
         docs = [dataclasses.replace(d, text=redaction.redact(d.text)) for d in docs]
         rules = self.rules
         result = classify(env, docs, rules)
+        if self._is_new_request(ticket, result):
+            # Pokja reuse an old thread for their next request: a new ticket, linked in its events.
+            out = self._new_ticket(msg, Prepared(env, docs, result))
+            if out.ticket_id:
+                with self.store.transaction():
+                    self.store.add_event(out.ticket_id, "previous_thread", previous_ticket=ticket.id)
+            return out
         new_docs = [d for d in result.documents if d not in ticket.documents]
         all_docs = ticket.documents + new_docs
         rt = rules.types.get(ticket.request_type, rules.fallback)

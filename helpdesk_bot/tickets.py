@@ -297,8 +297,10 @@ class Store:
         if not ids:
             return None
         marks = ",".join("?" * len(ids))
-        row = self.one(f"SELECT ticket_id FROM thread_ids WHERE message_id IN ({marks}) LIMIT 1", tuple(ids))
-        return row["ticket_id"] if row else None
+        rows = self.query(f"SELECT message_id, ticket_id FROM thread_ids WHERE message_id IN ({marks})", tuple(ids))
+        found = {r["message_id"]: r["ticket_id"] for r in rows}
+        # The nearest ancestor wins: a thread can pass through several tickets.
+        return next((found[i] for i in ids if i in found), None)
 
     def add_event(self, ticket_id: str | None, kind: str, actor: str = "system", **detail: Any) -> None:
         self.insert("events", {"ticket_id": ticket_id, "at": iso(self.now()), "kind": kind, "actor": actor,

@@ -202,3 +202,16 @@ def test_invalid_nip_is_named_then_settled_by_a_later_document(tmp_path):
     run(cfg)
     [t] = tickets(cfg)
     assert (t.status, t.lacking, t.fields["nip"]) == ("antre", [], "198004152005012003")
+
+
+def test_unrelated_documents_in_an_open_tickets_thread_are_a_new_request(tmp_path):
+    cfg = maildir_config(tmp_path)
+    first = request_mail("Mohon ubah jadwal", attachments=[UBAH])
+    drop(cfg, first)
+    run(cfg)
+    drop(cfg, request_mail("Re: Mohon ubah jadwal", body="Sekalian reset password admin.", attachments=[RESET],
+                           in_reply_to=first["Message-ID"]))
+    assert run(cfg).counts == {"ticket": 1}
+    old, new = tickets(cfg)
+    assert (old.request_type, old.documents) == ("ubah_jadwal", ["formulir_ubah_jadwal"])
+    assert (new.request_type, new.missing) == ("reset_password", ["sk_admin_agency"])

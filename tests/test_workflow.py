@@ -431,3 +431,22 @@ def test_reset_password_notice_never_holds_a_password(tuesday: World) -> None:
     assert list(notice.iter_attachments()) == []
     assert r.notes and "lampiran tidak dikirim" in r.notes[0]
     assert "kata sandi tidak pernah dikirimkan" in " ".join(notice.get_body(("plain",)).get_content().split())
+
+
+def test_new_request_in_a_closed_tickets_thread_opens_a_new_ticket(tuesday: World) -> None:
+    w = tuesday
+    first = ubah_jadwal_request()
+    t_id = w.deliver(first).ticket_id
+    assert w.deliver(staff_mail(w, t_id, "#selesai\nJadwal sudah diubah.")).kind == "command"
+    ack = w.outbox()[-1]
+    again = ubah_jadwal_request()
+    del again["In-Reply-To"], again["References"]
+    again["In-Reply-To"] = ack["Message-ID"]
+    again["References"] = f"{first['Message-ID']} {ack['Message-ID']}"
+    out = w.deliver(again)
+    assert out.kind == "ticket" and out.ticket_id != t_id
+    assert w.store.ticket(t_id).status == "selesai"
+    assert "previous_thread" in w.kinds(out.ticket_id)
+    # A reply in the new ticket's thread belongs to the new ticket, not the old one.
+    reply_to_new = staff_mail(w, out.ticket_id, "#proses")
+    assert w.deliver(reply_to_new).ticket_id == out.ticket_id
