@@ -90,6 +90,9 @@ def _keyword_score(rt: RequestType, subject: str, body: str, attachment_text: st
 def decide(found: set[str], subject: str, body: str, attachment_text: str, rules: RuleSet) -> tuple[RequestType, list[Hit], dict[str, int]]:
     scores: dict[str, int] = {}
     hits_by_type: dict[str, list[Hit]] = {}
+    # Is a deciding document attached? Then words cannot make a type that has no use for the
+    # documents. An SK alone decides nothing (four types need one), so words still may.
+    deciding = any(found & set(t.triggers) for t in rules.types.values())
     for rt in rules.types.values():
         if rt.fallback:
             continue
@@ -103,8 +106,8 @@ def decide(found: set[str], subject: str, body: str, attachment_text: str, rules
             score += DOC_REQUIRED
             hits.append(Hit(f"document:{rt.id}", f"{doc} attached (required by {rt.id})"))
         kw, kw_hits = _keyword_score(rt, subject, body, attachment_text)
-        if found and not consistent:
-            kw = 0  # a document is attached that this type has no use for: words cannot make it
+        if deciding and not consistent:
+            kw = 0
         score += kw
         if kw:
             hits.extend(kw_hits)

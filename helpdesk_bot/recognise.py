@@ -133,7 +133,8 @@ def recognise_filename(filename: str, rules: RuleSet) -> Recognition | None:
 
 
 def recognise(text: str, filename: str, rules: RuleSet) -> list[Recognition]:
-    """The documents in one attachment: by its text; by file name only when the text says nothing."""
+    """The documents in one attachment: by its text; by file name only when the text names none
+    (unreadable files, and forms whose title is a picture above a text layer)."""
     by_text = recognise_text(text, rules) if text.strip() else []
     if by_text:
         seen: dict[str, Recognition] = {}

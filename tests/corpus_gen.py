@@ -334,7 +334,10 @@ def make_sample(i: int, rng: random.Random, ocr: bool = True) -> Sample:
     sender = rng.choice([f"Pokja Pemilihan <pokja{rng.randint(1, 40)}@{domain}>", f"{rng.choice(PEOPLE)[0]} <user{rng.randint(1, 999)}@gmail.com>",
                          f"UKPBJ {unit.title()} <ukpbj@{domain}>"])
     if attachments and container < 0.1:
-        attachments = [("berkas.zip", zip_of(dict(attachments)))]
+        members: dict[str, bytes] = {}
+        for name, data in attachments:  # two "Doc1.docx" must not overwrite each other
+            members[name if name not in members else f"{len(members) + 1}_{name}"] = data
+        attachments = [("berkas.zip", zip_of(members))]
         note.append("zip")
     msg = request_mail(subject, body, attachments, sender=sender)
     if attachments and 0.1 <= container < 0.18:

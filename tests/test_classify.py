@@ -46,6 +46,15 @@ def test_words_break_the_tie_for_an_sk_alone():
     assert (r.request_type, r.missing) == ("penggantian_admin", ["surat_permohonan_penggantian_admin"])
 
 
+def test_sub_agency_with_the_sk_of_its_admin_is_still_refused():
+    """An SK decides nothing by itself, so the words "sub agency" still can (and must: not allowed)."""
+    sk = "SURAT KEPUTUSAN PENUNJUKAN ADMINISTRATOR AGENCY\nNama Lengkap : Siti"
+    assert decide("Pendaftaran Sub Agency UPTD Puskesmas", sk).request_type == "sub_agency"
+    # A deciding document still beats any words.
+    form = "FORMULIR PERMINTAAN UBAH JADWAL\nKode Tender : 48658064"
+    assert decide("Pendaftaran Sub Agency UPTD Puskesmas", form).request_type == "ubah_jadwal"
+
+
 def test_without_documents_the_subject_decides_and_everything_is_missing():
     r = decide("Mohon perubahan jadwal tender 48658064")
     assert (r.request_type, r.missing) == ("ubah_jadwal", ["formulir_ubah_jadwal"])
