@@ -25,22 +25,15 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 import docgen  # noqa: E402
 
 from helpdesk_bot.config import LimitsConfig  # noqa: E402
-from helpdesk_bot.documents import DocumentText, extract_one  # noqa: E402
+from helpdesk_bot.offline import MemoryCache  # noqa: E402
+from helpdesk_bot.documents import extract_one  # noqa: E402
 from helpdesk_bot.envelope import Attachment  # noqa: E402
 
 TITLE = "FORMULIR PERMINTAAN UBAH JADWAL"
 OCR_BAR_MS = 1500.0
 
 
-class DictCache:
-    def __init__(self) -> None:
-        self.store: dict[str, DocumentText] = {}
-
-    def get(self, sha256: str) -> DocumentText | None:
-        return self.store.get(sha256)
-
-    def put(self, doc: DocumentText) -> None:
-        self.store[doc.sha256] = doc
+DictCache = MemoryCache  # the in-memory DocumentCache that classify --json uses
 
 
 def median_ms(fn, runs: int) -> float:

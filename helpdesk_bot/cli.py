@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import click
 
@@ -24,6 +25,30 @@ class State:
             except ConfigError as e:
                 raise click.ClickException(f"bad configuration: {e}") from e
         return self._config
+
+
+    def rules(self) -> Any:
+        """The rule set, or a click error listing every ``file:line: message``."""
+        from .reload import load_for
+        from .ruleset import RuleSetError
+
+        try:
+            return load_for(self.config)
+        except RuleSetError as e:
+            raise click.ClickException(_broken(e)) from e
+
+    def daemon(self) -> Any:
+        from .daemon import Daemon
+        from .ruleset import RuleSetError
+
+        try:
+            return Daemon(self.config)
+        except RuleSetError as e:
+            raise click.ClickException(_broken(e)) from e
+
+
+def _broken(e: Any) -> str:
+    return "rules, forms or templates are broken:\n" + "\n".join(e.problems)
 
 
 pass_state = click.make_pass_decorator(State)
@@ -54,15 +79,9 @@ def main(ctx: click.Context, config_path: str | None) -> None:
 @pass_state
 def run(state: State, once: bool) -> None:
     """Run the daemon (IDLE where the server offers it, polling otherwise)."""
-    from .daemon import Daemon
-    from .ruleset import RuleSetError
-
     config = state.config
     _setup_logging(config)
-    try:
-        daemon = Daemon(config)
-    except RuleSetError as e:
-        raise click.ClickException("rules, forms or templates are broken:\n" + "\n".join(e.problems)) from e
+    daemon = state.daemon()
     if once:
         summary = daemon.run_once()
         parts = ", ".join(f"{k}: {v}" for k, v in sorted(summary.counts.items())) or "no new mail"
@@ -84,14 +103,9 @@ def run(state: State, once: bool) -> None:
 def classify(state: State, files: tuple[str, ...], as_json: bool, explain: bool) -> None:
     """Classify saved .eml files without touching any mailbox, database or SMTP server."""
     from .offline import classify_file, explain_file
-    from .reload import load_for
-    from .ruleset import RuleSetError
 
     config = state.config
-    try:
-        rules = load_for(config)
-    except RuleSetError as e:
-        raise click.ClickException("rules, forms or templates are broken:\n" + "\n".join(e.problems)) from e
+    rules = state.rules()
     for path in files:
         if explain:
             click.echo(explain_file(path, config, rules))

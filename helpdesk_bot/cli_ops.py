@@ -93,14 +93,9 @@ def rules_eval(state: State, directory: Path, labels_file: Path | None, cache_di
     """Measure the rules on a labelled folder of .eml files: confusion table, precision and
     recall per request type (or suppression rates), and the mails whose decision changed."""
     from . import evaluate
-    from .reload import load_for
-    from .ruleset import RuleSetError
 
     config = state.config
-    try:
-        ruleset = load_for(config)
-    except RuleSetError as e:
-        raise click.ClickException("rules, forms or templates are broken:\n" + "\n".join(e.problems)) from e
+    ruleset = state.rules()
     try:
         report = evaluate.run(directory, config, ruleset, labels_file, cache_dir, workers)
     except evaluate.LabelsError as e:

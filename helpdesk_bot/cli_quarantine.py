@@ -97,15 +97,9 @@ def quarantine_retry(state: State, qid: int) -> None:
     On success the entry becomes resolved and the mail's ledger row holds the new outcome; the
     replies it causes are queued and sent by the running daemon (or the next `run --once`).
     """
-    from .daemon import Daemon
     from .quarantine import QuarantineError, retry
-    from .ruleset import RuleSetError
 
-    config = state.config
-    try:
-        daemon = Daemon(config)
-    except RuleSetError as e:
-        raise click.ClickException("rules, forms or templates are broken:\n" + "\n".join(e.problems)) from e
+    daemon = state.daemon()
     store = _store(state)
     try:
         out = retry(daemon.pipeline(store), qid)

@@ -21,14 +21,9 @@ def _pipeline(state: State) -> tuple[Any, Any]:
     """(store, pipeline) for the configured database and the rules on disk."""
     from .daemon import open_store
     from .pipeline import Pipeline
-    from .reload import load_for
-    from .ruleset import RuleSetError
 
     config = state.config
-    try:
-        rules = load_for(config)
-    except RuleSetError as e:
-        raise click.ClickException("rules, forms or templates are broken:\n" + "\n".join(e.problems)) from e
+    rules = state.rules()
     store = open_store(config)
     return store, Pipeline(config, store, lambda: rules)
 
