@@ -108,6 +108,8 @@ def parse(raw: bytes) -> Envelope:
         raise ParseError("no header fields")
     attachments: list[Attachment] = []
     unreadable: list[tuple[str, str]] = []
+    forwarded = _forwarded_names(headers) if any(
+        (a.get("mail_content_type") or "").lower() == "message/rfc822" for a in mp.attachments) else set()
     for att in mp.attachments:
         name = att.get("filename") or "lampiran"
         ctype = (att.get("mail_content_type") or "application/octet-stream").lower()
@@ -119,7 +121,7 @@ def parse(raw: bytes) -> Envelope:
             unreadable.append((name, f"tidak dapat didekode: {e}"))
             continue
         attachments.append(Attachment(filename=name, content_type=ctype, data=data,
-                                      origin="forwarded" if _is_forwarded(att) else ""))
+                                      origin="forwarded" if name in forwarded else ""))
     text = "\n".join(mp.text_plain) if mp.text_plain else _html_to_text("\n".join(mp.text_html))
     return _envelope(raw, headers, text, attachments, unreadable, [str(d) for d in (mp.defects or [])][:20])
 
@@ -179,10 +181,25 @@ def _from_stdlib(raw: bytes, headers: email.message.Message, why: str) -> Envelo
     return _envelope(raw, headers, "\n".join(texts), attachments, unreadable, [why])
 
 
-def _is_forwarded(att: dict) -> bool:
-    # mail-parser does not say which parts came from a nested message; the policy above
-    # (count them as the request's) makes the distinction informational only.
-    return False
+def _forwarded_names(msg: email.message.Message) -> set[str]:
+    """File names of the parts inside forwarded messages (message/rfc822), which mail-parser
+    flattens into the mail's own attachments without saying so."""
+    names: set[str] = set()
+
+    def walk(part: email.message.Message, inside: bool) -> None:
+        if part.get_content_type() == "message/rfc822" or part.get_content_maintype() == "multipart":
+            payload = part.get_payload()
+            for sub in payload if isinstance(payload, list) else [payload]:
+                if isinstance(sub, email.message.Message):
+                    walk(sub, inside or part.get_content_type() == "message/rfc822")
+        elif inside and part.get_filename():
+            names.add(str(make_header(decode_header(part.get_filename()))))
+
+    try:
+        walk(msg, False)
+    except Exception:  # informational only: a strange structure must not fail the parse
+        return set()
+    return names
 
 
 _TAG = re.compile(r"<(script|style)[^>]*>.*?</\1>|<[^>]+>", re.S | re.I)

@@ -174,3 +174,13 @@ def test_one_scan_holding_all_four_joining_documents(tmp_path):
 ])
 def test_title_variants_people_use(text, doc_id):
     assert [r.doc_id for r in recognise(text, "scan0001.pdf", RULES)] == [doc_id]
+
+
+def test_forwarded_mail_attachments_count_and_are_marked():
+    inner = request_mail("Permohonan ubah jadwal", attachments=[
+        ("formulir.pdf", text_pdf("FORMULIR PERMINTAAN UBAH JADWAL", SAMPLE_FIELDS))])
+    outer = request_mail("Fwd: Permohonan ubah jadwal", body="Mohon ditindaklanjuti.", sender="Sekretariat <set@garutkab.go.id>")
+    outer.add_attachment(inner)
+    a = analyse(outer.as_bytes(), CONFIG, RULES)
+    assert [(x.filename, x.origin) for x in a.env.attachments] == [("formulir.pdf", "forwarded")]
+    assert (a.result.request_type, a.result.missing) == ("ubah_jadwal", [])
