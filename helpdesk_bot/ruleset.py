@@ -162,16 +162,25 @@ def _check_keys(data: dict[str, Any], allowed: set[str], path: Path, text: str, 
             out.add(path, text, key, f"{where}{key}: unknown key (allowed: {', '.join(sorted(allowed))})")
 
 
-def _load_form(path: Path, out: _Collector) -> FormSpec | None:
+def _open_spec(path: Path, out: _Collector, allowed: set[str], example_id: str) -> tuple[dict[str, Any], str, str] | None:
+    """(table, text, id) of one operator file, its keys checked; None if it cannot be used."""
     got = _read_toml(path, out)
     if got is None:
         return None
     data, text = got
-    _check_keys(data, _FORM_KEYS, path, text, out)
-    doc_id = data.get("id")
-    if not isinstance(doc_id, str) or not _ID.match(doc_id):
-        out.add(path, text, "id", "id: expected a lower-case identifier like \"formulir_ubah_jadwal\"")
+    _check_keys(data, allowed, path, text, out)
+    spec_id = data.get("id")
+    if not isinstance(spec_id, str) or not _ID.match(spec_id):
+        out.add(path, text, "id", f"id: expected a lower-case identifier like \"{example_id}\"")
         return None
+    return data, text, spec_id
+
+
+def _load_form(path: Path, out: _Collector) -> FormSpec | None:
+    opened = _open_spec(path, out, _FORM_KEYS, "formulir_ubah_jadwal")
+    if opened is None:
+        return None
+    data, text, doc_id = opened
     fields = []
     raw_fields = data.get("field", [])
     if not isinstance(raw_fields, list):
@@ -203,24 +212,25 @@ def _load_form(path: Path, out: _Collector) -> FormSpec | None:
     )
 
 
+_TYPE_SCALARS: tuple[tuple[str, Any, str], ...] = (
+    ("priority", int, "an integer"), ("keyword_weight", int, "an integer"), ("due_hours", (int, float), "a number"),
+    ("working_hours_only", bool, "true or false"), ("password_reminder", bool, "true or false"),
+    ("result_by_email", bool, "true or false"), ("never_store_password", bool, "true or false"),
+    ("refuse", bool, "true or false"), ("fallback", bool, "true or false"), ("reply", str, "a string"),
+)
+
+
 def _load_type(path: Path, out: _Collector) -> tuple[RequestType, str] | None:
-    got = _read_toml(path, out)
-    if got is None:
+    opened = _open_spec(path, out, _TYPE_KEYS, "ubah_jadwal")
+    if opened is None:
         return None
-    data, text = got
-    _check_keys(data, _TYPE_KEYS, path, text, out)
-    type_id = data.get("id")
-    if not isinstance(type_id, str) or not _ID.match(type_id):
-        out.add(path, text, "id", "id: expected a lower-case identifier like \"ubah_jadwal\"")
-        return None
+    data, text, type_id = opened
     kwargs: dict[str, Any] = {}
-    for key, typ in (("priority", int), ("keyword_weight", int), ("due_hours", (int, float)),
-                     ("working_hours_only", bool), ("password_reminder", bool), ("result_by_email", bool),
-                     ("never_store_password", bool), ("refuse", bool), ("fallback", bool), ("reply", str)):
+    for key, typ, expected in _TYPE_SCALARS:
         if key in data:
             v = data[key]
-            if not isinstance(v, typ) or (typ is int and isinstance(v, bool)):
-                out.add(path, text, key, f"{key}: expected {'a number' if typ != bool and typ != str else typ.__name__}, got {v!r}")
+            if not isinstance(v, typ) or (typ is not bool and isinstance(v, bool)):
+                out.add(path, text, key, f"{key}: expected {expected}, got {v!r}")
                 continue
             kwargs[key] = float(v) if key == "due_hours" else v
     rt = RequestType(

@@ -53,9 +53,6 @@ class Jobs:
         self.retention(now)
         if digest.send(self.store, pipeline, now, scheduled=True):
             queued += 1
-        from .attachments import purge
-
-        purge(self.store, self.config, now)  # retention (issue 5): idempotent, one query when nothing is due
         return queued > 0
 
     # -- password reminders ----------------------------------------------------------------------
@@ -138,10 +135,8 @@ class Jobs:
         Idempotent (purged tickets get a ``retention_purged`` event); a failure is logged and
         never stops reminders or the digest.
         """
-        try:
-            from . import attachments
-        except ImportError:
-            return
+        from . import attachments
+
         try:
             attachments.purge(self.store, self.config, now)
         except Exception as e:
