@@ -164,15 +164,15 @@ def examples(state: State) -> None:
     """Copy the sample requests of examples/ into the first Maildir mailbox's new/ folder."""
     import mailbox as mailboxlib
 
-    from .config import PROJECT_ROOT
+    from .config import shipped
 
     config = state.config
     target = next((m for m in config.mailbox if m.kind == "maildir"), None)
     if target is None:
         raise click.ClickException("no mailbox with kind = \"maildir\" in the configuration")
-    samples = sorted((PROJECT_ROOT / "examples").glob("*.eml"))
+    samples = sorted(shipped("examples").glob("*.eml"))
     if not samples:
-        raise click.ClickException(f"no sample requests in {PROJECT_ROOT / 'examples'}")
+        raise click.ClickException(f"no sample requests in {shipped('examples')}")
     config.resolve(target.path).parent.mkdir(parents=True, exist_ok=True)
     box = mailboxlib.Maildir(str(config.resolve(target.path)), create=True)
     for path in samples:

@@ -9,7 +9,10 @@ means adding a field with its default (and a line in config.example.toml).
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import dataclasses
+import importlib.resources
 import os
 import tomllib
 import typing
@@ -18,8 +21,25 @@ from pathlib import Path
 from typing import Any
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-#: The repository (or source tree) root; rules/, forms/, templates/ and examples/ live here.
+#: The source tree's root (systemd/, tests/); meaningless in an installed wheel.
 PROJECT_ROOT = PACKAGE_DIR.parent
+#: The shipped defaults, package data inside helpdesk_bot/ (so a wheel carries them).
+RESOURCE_NAMES = ("rules", "forms", "templates", "examples")
+
+_resource_files = contextlib.ExitStack()
+atexit.register(_resource_files.close)
+
+
+def shipped(name: str) -> Path:
+    """The shipped copy of rules/, forms/, templates/ or examples/ as a real directory.
+
+    Found with importlib.resources so that it works from a wheel as well as a source tree; a
+    zipped install is extracted once for the life of the process (the loaders need paths).
+    """
+    if name not in RESOURCE_NAMES:
+        raise ValueError(f"not a shipped resource: {name!r}")
+    return Path(_resource_files.enter_context(importlib.resources.as_file(
+        importlib.resources.files("helpdesk_bot") / name)))
 
 
 class ConfigError(Exception):
@@ -241,11 +261,12 @@ class Config:
         return p if p.is_absolute() else Path(self.base_dir) / p
 
     def resource_dir(self, path: str) -> Path:
-        """rules/, forms/ or templates/: relative to the config, else the shipped defaults."""
+        """rules/, forms/ or templates/: the operator's copy relative to the config if it
+        exists, else the copy shipped in the package (so `pip install` alone runs)."""
         p = self.resolve(path)
         if p.exists() or Path(path).is_absolute():
             return p
-        return PROJECT_ROOT / path
+        return shipped(path) if path in RESOURCE_NAMES else p
 
     @property
     def own_addresses(self) -> frozenset[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from helpdesk_bot.cli import main
-from helpdesk_bot.config import PROJECT_ROOT
+from helpdesk_bot.config import shipped
 
 CONFIG = """\
 [storage]
@@ -37,7 +37,7 @@ def ops_config(tmp: Path, extra: str = "") -> Path:
     """A config.toml in ``tmp`` whose [paths] point to copies of rules/, forms/ and templates/."""
     for d in ("rules", "forms", "templates"):
         if not (tmp / d).exists():
-            shutil.copytree(PROJECT_ROOT / d, tmp / d)
+            shutil.copytree(shipped(d), tmp / d)
     path = tmp / "config.toml"
     path.write_text(CONFIG.format(extra=extra), encoding="utf-8")
     return path

@@ -9,7 +9,7 @@ import pytest
 
 from helpdesk_bot.ruleset import RuleSetError, load_ruleset
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[1] / "helpdesk_bot"  # the shipped rules/, forms/, templates/
 DOMAIN_TYPES = {"ubah_jadwal", "uji_forensik", "perbaikan_aplikasi", "reset_password", "penggantian_admin",
                 "bergabung", "admin_tambahan", "sub_agency", "lainnya"}
 DOMAIN_DOCS = {"formulir_ubah_jadwal", "formulir_uji_forensik", "berita_acara_uji_forensik",

@@ -25,7 +25,7 @@ from mails import request_mail
 
 from helpdesk_bot import attachments, logs
 from helpdesk_bot.cli import main
-from helpdesk_bot.config import PROJECT_ROOT, LimitsConfig, PathsConfig
+from helpdesk_bot.config import LimitsConfig, PathsConfig, shipped
 from helpdesk_bot.daemon import Daemon, open_store
 from helpdesk_bot.quarantine import QuarantineError, is_transient, retry
 
@@ -44,7 +44,7 @@ def db(cfg) -> sqlite3.Connection:
 def broken_templates(cfg, tmp_path):
     """A copy of the shipped templates whose acknowledgement raises (an undefined variable)."""
     tpl = tmp_path / "templates"
-    shutil.copytree(PROJECT_ROOT / "templates", tpl)
+    shutil.copytree(shipped("templates"), tpl)
     ack = tpl / "ack.txt.j2"
     ack.write_text(ack.read_text() + "\n{{ variabel_yang_tidak_ada }}\n")
     return dataclasses.replace(cfg, paths=PathsConfig(templates=str(tpl))), ack
@@ -103,7 +103,7 @@ def test_template_error_quarantines_then_retry_resolves(tmp_path):
     assert con.execute("SELECT status, retries FROM quarantine WHERE id = ?", (rows[0][0],)).fetchone() == ("open", 1)
 
     # Fixed: resolved, the ledger row holds the ticket, the reply is queued and then sent.
-    ack.write_text((PROJECT_ROOT / "templates" / "ack.txt.j2").read_text())
+    ack.write_text((shipped("templates") / "ack.txt.j2").read_text())
     fixed = runner.invoke(main, ["--config", conf, "quarantine", "retry", str(rows[0][0])])
     assert fixed.exit_code == 0, fixed.output
     assert "resolved: ticket HD-" in fixed.output

@@ -1,6 +1,7 @@
-"""Regenerate the sample requests in examples/ (needs the test extras: fpdf2, python-docx).
+"""Regenerate the sample requests in helpdesk_bot/examples/ and the blank forms in
+helpdesk_bot/forms/blank/ (needs the test extras: fpdf2, python-docx).
 
-    python3 examples/make_examples.py
+    python3 tests/make_examples.py
 
 The .eml files are committed so that the first-run command needs nothing but the package.
 """
@@ -11,7 +12,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE))
+PACKAGE = HERE.parent / "helpdesk_bot"
 
 from docgen import SAMPLE_FIELDS, docx_file, text_pdf  # noqa: E402
 from mails import request_mail  # noqa: E402
@@ -36,7 +38,7 @@ def blank_forms() -> None:
     """The blank forms attached to a reply that names them as missing (forms/blank/)."""
     from fpdf import FPDF
 
-    out = HERE.parent / "forms" / "blank"
+    out = PACKAGE / "forms" / "blank"
     out.mkdir(parents=True, exist_ok=True)
     for doc_id, (title, labels) in BLANK_FORMS.items():
         pdf = FPDF(format="A4")
@@ -98,7 +100,7 @@ def main() -> None:
             sender="Kepala Bagian <kabag@bogorkab.go.id>", headers={"Auto-Submitted": "auto-replied"}),
     }
     for name, msg in samples.items():
-        (HERE / name).write_bytes(msg.as_bytes())
+        (PACKAGE / "examples" / name).write_bytes(msg.as_bytes())
         print("wrote", name)
 
 
