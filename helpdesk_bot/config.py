@@ -203,17 +203,22 @@ class ScreeningConfig:
     overall_per_hour: int = 300
     #: When DMARC fails for the From domain, do not answer (avoids backscatter to forged senders).
     no_reply_on_dmarc_fail: bool = True
-    #: Hosts whose Authentication-Results headers are trusted (authserv-id); empty trusts the
-    #: topmost header only.
+    #: authserv-ids of our own receiving server, whose Authentication-Results are trusted (the
+    #: topmost one with such an id); empty trusts none, so no staff command is accepted.
     trusted_authserv_ids: tuple[str, ...] = ()
+    #: Our hosts that write Received fields (MX, content filter), as they name themselves in
+    #: "by" and, for internal hops, in "from"; empty = the authserv-ids. Trusted relays are
+    #: matched against the hop that handed the mail to these hosts.
+    receiving_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class StaffConfig:
     addresses: tuple[str, ...] = ()
-    #: Relays (authserv-id or Received host) whose mail counts as authenticated.
+    #: Relays whose mail counts as authenticated: host name, domain, IP or network of the hop
+    #: that handed the mail to our server (the "from" of the Received field our server wrote).
     trusted_relays: tuple[str, ...] = ()
-    #: Require a passing Authentication-Results (dkim/spf/dmarc) for staff commands.
+    #: Staff commands always need an aligned pass or a trusted relay; false is refused at load.
     require_authentication: bool = True
 
 
@@ -382,6 +387,22 @@ def _validate(cfg: Config) -> None:
     except Exception:
         raise ConfigError(f, "helpdesk.timezone", f"expected an IANA time zone, got {cfg.helpdesk.timezone!r}")
     _validate_hours(cfg)
+    _validate_trust(cfg)
+
+
+def _validate_trust(cfg: Config) -> None:
+    """Staff commands are never accepted unproven; relays and hosts must be usable patterns."""
+    f = cfg.source
+    if not cfg.staff.require_authentication:
+        raise ConfigError(f, "staff.require_authentication",
+                          "expected true: staff commands always need an aligned authentication pass or a "
+                          "trusted relay (THREATS.md); remove the key")
+    for key, values in (("staff.trusted_relays", cfg.staff.trusted_relays),
+                        ("screening.receiving_hosts", cfg.screening.receiving_hosts),
+                        ("screening.trusted_authserv_ids", cfg.screening.trusted_authserv_ids)):
+        for v in values:
+            if not v.strip() or any(c.isspace() for c in v.strip()) or "@" in v:
+                raise ConfigError(f, key, f"expected host names, domains or IP addresses, got {v!r}")
 
 
 def _validate_hours(cfg: Config) -> None:

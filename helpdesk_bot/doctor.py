@@ -47,7 +47,23 @@ def run_checks(config_path: str | None, timeout: float = 10.0) -> list[Check]:
     out += check_database(config)
     out += check_tesseract()
     out.append(check_rules(config))
+    out.append(check_trust(config))
     return out
+
+
+def check_trust(config: Config) -> Check:
+    """Without a trusted authserv-id no Authentication-Results counts: no staff command is
+    accepted (except through a trusted relay) and DMARC failures are not seen."""
+    ids = config.screening.trusted_authserv_ids
+    if not ids:
+        return Check("trust", "WARN", "[screening] trusted_authserv_ids is empty: no Authentication-Results is "
+                     "trusted, so staff commands by mail are all rejected" +
+                     ("" if not config.staff.trusted_relays else " unless they come through a trusted relay"),
+                     "set it to the authserv-id your receiving server writes (the first word of its "
+                     "Authentication-Results header); see THREATS.md")
+    hosts = config.screening.receiving_hosts or ids
+    return Check("trust", "OK", f"authserv-ids {', '.join(ids)}; our receiving hosts {', '.join(hosts)}; "
+                 f"{len(config.staff.addresses)} staff address(es), {len(config.staff.trusted_relays)} trusted relay(s)")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -46,10 +46,17 @@ class Envelope:
     #: Attachments that could not be decoded or were refused by a limit, with the reason.
     unreadable: list[tuple[str, str]] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
+    #: Why the mail has no sender identity (identity.py): several or no From addresses, ...
+    sender_problem: str = ""
 
     @property
     def reply_address(self) -> str:
-        return self.reply_to or self.sender
+        """Where a reply goes: the proven From address only.
+
+        Reply-To is the sender's wish, not proof: answering it would send a ticket's data to
+        whatever address a forger names. So it is recorded (``reply_to``) and never used.
+        """
+        return self.sender
 
     @property
     def recipients(self) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from email.header import decode_header, make_header
 import mailparser
 
 from .envelope import Attachment, Envelope
+from .identity import sender_identity
 
 
 class ParseError(Exception):
@@ -36,22 +37,30 @@ _ADDR_ANY = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def _raw_value(msg: email.message.Message, name: str) -> str | None:
-    """The header's raw text; 8-bit bytes (often UTF-8 sent unencoded) are decoded, not lost."""
-    for key, value in msg.raw_items():
-        if key.lower() == name.lower():
-            if isinstance(value, str):
-                try:
-                    raw = value.encode("ascii", "surrogateescape")
-                except UnicodeEncodeError:
-                    return value
-                for charset in ("utf-8", "cp1252"):
-                    try:
-                        return raw.decode(charset)
-                    except UnicodeDecodeError:
-                        continue
-                return raw.decode("latin-1")
-            return str(value)
-    return None
+    """The first field called ``name``, raw with 8-bit text decoded; None when absent."""
+    values = _raw_values(msg, name)
+    return values[0] if values else None
+
+
+def _raw_values(msg: email.message.Message, name: str) -> list[str]:
+    """Every field called ``name``, raw but with 8-bit text decoded, for the strict sender parse."""
+    return [_decode_8bit(value) for key, value in msg.raw_items() if key.lower() == name.lower()]
+
+
+def _decode_8bit(value: object) -> str:
+    """Header text as a string; 8-bit bytes (often UTF-8 sent unencoded) decoded, not lost."""
+    if not isinstance(value, str):
+        return str(value)
+    try:
+        raw = value.encode("ascii", "surrogateescape")
+    except UnicodeEncodeError:
+        return value
+    for charset in ("utf-8", "cp1252"):
+        try:
+            return raw.decode(charset)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")
 
 
 def _header(msg: email.message.Message, name: str) -> str:
@@ -128,8 +137,7 @@ def parse(raw: bytes) -> Envelope:
 
 def _envelope(raw: bytes, headers: email.message.Message, text: str, attachments: list[Attachment],
               unreadable: list[tuple[str, str]], defects: list[str]) -> Envelope:
-    senders = _addresses(headers, "From") or _addresses(headers, "Sender")
-    sender_name, sender = senders[0] if senders else ("", "")
+    identity = sender_identity(_raw_values(headers, "From"))
     reply_to = _addresses(headers, "Reply-To")
     try:
         date = email.utils.parsedate_to_datetime(_header(headers, "Date")) if headers.get("Date") else None
@@ -141,8 +149,9 @@ def _envelope(raw: bytes, headers: email.message.Message, text: str, attachments
         headers=headers,
         message_id=mid[0] if mid else "",
         subject=_header(headers, "Subject"),
-        sender=sender,
-        sender_name=sender_name,
+        sender=identity.address,
+        sender_name=identity.display_name,
+        sender_problem=identity.problem,
         reply_to=reply_to[0][1] if reply_to else "",
         to=tuple(a for _, a in _addresses(headers, "To")),
         cc=tuple(a for _, a in _addresses(headers, "Cc")),

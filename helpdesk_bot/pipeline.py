@@ -341,6 +341,8 @@ class Pipeline:
             self.store.add_event(ticket_id, "created", actor=env.reply_address, request_type=rt.id,
                                  documents=result.documents, missing=result.missing, mailbox=msg.mailbox,
                                  unreadable=[(d.filename, d.error) for d in p.docs if d.error], rules=rules.version)
+            if not env.sender:
+                self._flag_unproven_sender(ticket_id, env)
             ticket = self.store.ticket(ticket_id)
             assert ticket is not None
             replies = self._reply(ticket, rt, result, p.docs, env, when, msg.mailbox)
@@ -350,6 +352,12 @@ class Pipeline:
         log.info("ticket_created", ticket=ticket_id, request_type=rt.id, mailbox=msg.mailbox,
                  documents=result.documents, missing=result.missing, replies=len(replies))
         return out
+
+    def _flag_unproven_sender(self, ticket_id: str, env: Envelope) -> None:
+        """A mail without a sender identity is kept, answered to nobody and shown to staff."""
+        why = env.sender_problem or "no From address"
+        self.store.add_event(ticket_id, "sender_unproven", reason=why)
+        self.store.update_ticket(ticket_id, needs_staff=f"Pengirim tidak dapat dipastikan ({why}); tidak ada balasan otomatis.")
 
     def _is_new_request(self, ticket: Ticket, result: Classification) -> bool:
         """Documents in a closed ticket's thread, or documents an open ticket has no use for."""

@@ -332,14 +332,17 @@ def notice_context(ticket: Ticket, rt: Any, text: str, attachments: list[Attachm
 
 
 def command_trusted(env: Envelope, config: Any) -> tuple[bool, str]:
-    """Whether a staff command's From line is believable, and why (recorded either way)."""
-    from .trust import is_from_trusted_relay, sender_authentication
+    """Whether a staff command's From line is proven, and why (recorded either way).
 
-    staff = config.staff
-    if is_from_trusted_relay(env, tuple(staff.trusted_relays)):
-        return True, "trusted relay"
-    if not staff.require_authentication:
-        return True, "authentication not required (staff.require_authentication = false)"
+    Proven means: the hop that handed the mail to our server is a trusted relay, or our
+    server's own Authentication-Results pass aligned with the From domain (trust.py).
+    """
+    from .trust import handover_hop, is_from_trusted_relay, receiving_hosts, sender_authentication
+
+    hosts = receiving_hosts(config)
+    if is_from_trusted_relay(env, tuple(config.staff.trusted_relays), hosts):
+        hop = handover_hop(env, hosts)
+        return True, f"trusted relay {hop.name or '?'} [{hop.ip or '?'}]" if hop else "trusted relay"
     verdict = sender_authentication(env, tuple(config.screening.trusted_authserv_ids))
     return verdict.passed, verdict.detail
 
@@ -351,7 +354,7 @@ def _mail_attachments(env: Envelope) -> list[AttachmentData]:
 
 
 def _is_staff(address: str, config: Any) -> bool:
-    return address.strip().lower() in {a.strip().lower() for a in config.staff.addresses}
+    return bool(address) and address.strip().lower() in {a.strip().lower() for a in config.staff.addresses}
 
 
 class ThreadHooks:
@@ -371,7 +374,9 @@ class ThreadHooks:
         from .pipeline import Outcome
 
         store, sender = pipeline.store, env.sender.strip().lower()
-        if not _is_staff(sender, pipeline.config):
+        if not sender:
+            ok, why = False, f"no sender identity: {env.sender_problem or 'no From address'}"
+        elif not _is_staff(sender, pipeline.config):
             ok, why = False, "sender is not a staff address"
         else:
             ok, why = command_trusted(env, pipeline.config)

@@ -44,6 +44,8 @@ MAILBOX = '[[mailbox]]\nname = "helpdesk"\naddress = "helpdesk@x.go.id"\nkind = 
     (MAILBOX + "[helpdesk]\ntimezone = \"Mars/Olympus\"\n", "helpdesk.timezone", "IANA"),
     ("[storage]\ndatabase = \"x.db\"\n", "mailbox", "at least one [[mailbox]]"),
     (MAILBOX + "[smtp\n", "(syntax)", "expected valid TOML"),
+    (MAILBOX + "[staff]\nrequire_authentication = false\n", "staff.require_authentication", "expected true"),
+    (MAILBOX + "[staff]\ntrusted_relays = [\"relay x\"]\n", "staff.trusted_relays", "expected host names"),
 ])
 def test_bad_config_names_file_key_and_expectation(tmp_path, text, key, expected):
     path = _write(tmp_path, text)

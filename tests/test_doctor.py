@@ -103,6 +103,7 @@ def test_doctor_all_ok_against_real_servers(tmp_path, mailbox, smtp_server):
     assert got["smtp"].startswith("OK") and "connected" in got["smtp"]
     assert got["database"].startswith("OK") and "migration(s) applied" in got["database"]
     assert got["rules"].startswith("OK")
+    assert got["trust"].startswith("WARN") and "trusted_authserv_ids is empty" in got["trust"]
     assert res.output.strip().endswith("checks passed")
 
 

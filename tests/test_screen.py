@@ -348,6 +348,9 @@ def test_dmarc_fail_only_when_enabled() -> None:
     raw = mail(headers="Authentication-Results: mx.jabarprov.go.id; dmarc=fail header.from=bandungkab.go.id")
     assert not run(raw).suppress
     ctx = ScreenContext(own_addresses=CTX.own_addresses, suppress_on_dmarc_fail=True)
+    assert not run(raw, ctx).suppress  # no trusted authserv-id: the header is anybody's text
+    ctx = ScreenContext(own_addresses=CTX.own_addresses, suppress_on_dmarc_fail=True,
+                        trusted_authserv_ids=("mx.jabarprov.go.id",))
     assert run(raw, ctx).rule == "dmarc_fail"
 
 

@@ -299,10 +299,9 @@ def test_trusted_relay_counts_as_authenticated(tmp_path: Path) -> None:
     w = make_world(tmp_path, wib(2026, 11, 24, 9, 0), trusted_relays=("relay.lpse.jabarprov.go.id",))
     t_id = w.deliver(ubah_jadwal_request()).ticket_id
     msg = staff_mail(w, t_id, "#proses", auth=None)
-    msg["Received"] = "from relay.lpse.jabarprov.go.id (relay.lpse.jabarprov.go.id [10.0.0.5]) by mx.test"
-    # Received must be the topmost header, as the receiving server writes it.
-    raw = b"Received: from relay.lpse.jabarprov.go.id (relay.lpse.jabarprov.go.id [10.0.0.5]) by mx.test\r\n"
-    del msg["Received"]
+    # Received must be the topmost header, as the receiving server writes it; its "from" part
+    # (not the "by" host, which is our own server) is the relay.
+    raw = f"Received: from relay (relay.lpse.jabarprov.go.id [10.0.0.5]) by {AUTHSERV}\r\n".encode()
     w.keys += 1
     out = w.pipeline.process(SourceMessage("helpdesk", "relay", raw + bytes(msg)))
     assert out.kind == "command"
