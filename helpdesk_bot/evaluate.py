@@ -20,7 +20,6 @@ are enough of them to pay for the start-up.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import email.message
 import hashlib
 import json
@@ -33,14 +32,12 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from . import redact as redaction
+from .analysis import analyse
 from .classify import classify
 from .config import Config
-from .documents import DocumentText, extract_all
+from .documents import DocumentText
 from .envelope import Envelope
-from .parse import parse
 from .ruleset import RuleSet
-from .screen import ScreenContext, screen
 
 #: Kinds of the corpus labels that must never get a reply.
 MUST_SUPPRESS = ("bounce", "autoreply", "list")
@@ -160,7 +157,7 @@ def fingerprint(config: Config) -> str:
     """Code and settings that decide what is cached; the rules are not among them."""
     h = hashlib.sha256(__version__.encode())
     here = Path(__file__).parent
-    for name in ("parse.py", "screen.py", "documents.py", "redact.py", "envelope.py", "trust.py"):
+    for name in ("analysis.py", "parse.py", "screen.py", "documents.py", "redact.py", "envelope.py", "trust.py"):
         try:
             h.update((here / name).read_bytes())
         except OSError:
@@ -206,23 +203,18 @@ class EvalCache:
 
 
 def prepare(raw: bytes, config: Config, doc_cache: Any = None) -> dict[str, Any]:
-    """Everything about one mail that does not depend on the rules, as plain JSON."""
+    """Everything about one mail that does not depend on the rules, as plain JSON.
+
+    The daemon's own ``analysis.analyse`` without rules; ``decide`` classifies it with the rules.
+    """
     try:
-        env = parse(raw)
-    except Exception as e:
+        a = analyse(raw, None, config.limits, doc_cache, config.own_addresses)
+    except Exception as e:  # MemoryError: the mail gets an error line, the eval goes on
         return {"error": f"{type(e).__name__}: {e}"}
-    try:
-        verdict = screen(env, ScreenContext(own_addresses=config.own_addresses))
-        rec: dict[str, Any] = {"suppress": verdict.suppress, "rule": verdict.rule, "reason": verdict.reason,
-                               "subject": env.subject, "text": env.text[:BODY_CHARS], "docs": []}
-        if not verdict.suppress:
-            docs = extract_all(env.attachments, config.limits, doc_cache)
-            rec["docs"] = [dataclasses.replace(d, text=redaction.redact(d.text),
-                                               form_values=redaction.redact_mapping(d.form_values)).to_json()
-                           for d in docs]
-        return rec
-    except Exception as e:
-        return {"error": f"{type(e).__name__}: {e}"}
+    if a.error or a.env is None or a.verdict is None:
+        return {"error": a.error}
+    return {"suppress": a.verdict.suppress, "rule": a.verdict.rule, "reason": a.verdict.reason,
+            "subject": a.env.subject, "text": a.env.text[:BODY_CHARS], "docs": [d.to_json() for d in a.docs]}
 
 
 def decide(path: str, rec: dict[str, Any], rules: RuleSet) -> Decision:

@@ -75,8 +75,10 @@ def explain(path: str, config: Config, rules: RuleSet) -> str:
         return "\n".join(out + [f"cannot read the file: {e.strerror or e}"]) + "\n"
     try:
         a = analyse(raw, config, rules, MemoryCache())
+        if a.error or a.env is None:
+            raise ValueError(a.error)
     except Exception as e:
-        out.append(f"cannot be parsed: {type(e).__name__}: {e}")
+        out.append(f"cannot be parsed: {e}" if isinstance(e, ValueError) else f"cannot be parsed: {type(e).__name__}: {e}")
         out.append("The daemon would quarantine this mail and show it to staff; no reply would be sent.")
         return "\n".join(out) + "\n"
     env = a.env

@@ -1,53 +1,28 @@
 """Classification of saved mail without any mailbox, database or SMTP server.
 
-``classify --json`` and ``rules eval`` go through here; the daemon goes through pipeline.py.
-Both call the same stages (parse, screen, documents, classify), so what an operator tests is
-what the daemon does.
+``classify --json`` and ``--explain`` go through here; ``rules eval``, ``import`` and the daemon's
+workers call the same ``analysis.analyse``, so what an operator tests is what the daemon does.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
+from . import analysis
 from . import redact as redaction
-from .classify import Classification, classify
+from .analysis import Analysis, MemoryCache
 from .config import Config
-from .documents import DocumentCache, DocumentText, extract_all
-from .envelope import Envelope
-from .parse import parse
+from .documents import DocumentCache
 from .ruleset import RuleSet
-from .screen import ScreenContext, ScreenResult, screen
 
-
-class MemoryCache:
-    def __init__(self) -> None:
-        self.data: dict[str, DocumentText] = {}
-
-    def get(self, sha256: str) -> DocumentText | None:
-        return self.data.get(sha256)
-
-    def put(self, doc: DocumentText) -> None:
-        self.data[doc.sha256] = doc
-
-
-@dataclasses.dataclass
-class Analysis:
-    env: Envelope
-    verdict: ScreenResult
-    docs: list[DocumentText]
-    result: Classification | None
+__all__ = ["Analysis", "MemoryCache", "analyse", "classify_file", "explain_file", "to_json"]
 
 
 def analyse(raw: bytes, config: Config, rules: RuleSet, cache: DocumentCache | None = None) -> Analysis:
-    env = parse(raw)
-    verdict = screen(env, ScreenContext(own_addresses=config.own_addresses))
-    if verdict.suppress:
-        return Analysis(env, verdict, [], None)
-    docs = extract_all(env.attachments, config.limits, cache)
-    docs = [dataclasses.replace(d, text=redaction.redact(d.text)) for d in docs]
-    return Analysis(env, verdict, docs, classify(env, docs, rules))
+    """The daemon's own ``analysis.analyse``, with the limits and addresses of ``config``."""
+    return analysis.analyse(raw, rules, config.limits, cache if cache is not None else MemoryCache(),
+                            config.own_addresses)
 
 
 def to_json(path: str, a: Analysis) -> dict[str, Any]:
@@ -83,10 +58,14 @@ def to_json(path: str, a: Analysis) -> dict[str, Any]:
 def classify_file(path: str, config: Config, rules: RuleSet, cache: DocumentCache | None = None) -> dict[str, Any]:
     try:
         raw = Path(path).read_bytes()
-        return to_json(path, analyse(raw, config, rules, cache or MemoryCache()))
-    except Exception as e:  # every file gets its line, even when it cannot be parsed
-        return {"path": path, "request_type": None, "documents": [], "missing": [], "suppress": False,
-                "suppress_reason": None, "fields": {}, "reasons": [], "error": f"{type(e).__name__}: {e}"}
+        a = analyse(raw, config, rules, cache)
+        error = a.error
+        if not error:
+            return to_json(path, a)
+    except Exception as e:  # every file gets its line, even when it cannot be read
+        error = f"{type(e).__name__}: {e}"
+    return {"path": path, "request_type": None, "documents": [], "missing": [], "suppress": False,
+            "suppress_reason": None, "fields": {}, "reasons": [], "error": error}
 
 
 def explain_file(path: str, config: Config, rules: RuleSet) -> str:

@@ -1,4 +1,7 @@
-"""One mail through every stage: parse → screen → thread → documents → classify → tickets → replies.
+"""One mail's decision: thread → ticket or follow-up → replies, from its :class:`~.analysis.Analysis`.
+
+What a mail *is* (parse, screen, documents, classification) is ``analysis.analyse``, run before
+and possibly in a worker process; this module decides what it *means* for the desk.
 
 ``Pipeline.process`` never raises for a bad mail: whatever happens, the mail ends as a ticket,
 a follow-up on a ticket, a recorded duplicate or suppression, or a quarantine entry with its
@@ -8,7 +11,6 @@ replies it causes. Only then does the loop acknowledge the message in its mailbo
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 import traceback
@@ -22,17 +24,16 @@ import structlog
 from . import attachments as stored_attachments
 from . import quarantine as quarantining
 from . import redact as redaction
-from .classify import Classification, classify, decide, merge_lacking
+from .analysis import Analysis, analyse, redact_document
+from .classify import Classification, decide, merge_lacking
 from .config import Config
-from .documents import DocumentText, extract_all
+from .documents import DocumentText
 from .envelope import Envelope
 from .fields import normalise
 from .office_hours import OfficeCalendar, format_datetime_id
-from .parse import ParseError, parse
 from .ratelimit import over_limit
 from .replies import Outgoing, Renderer, reply_subject
 from .ruleset import RequestType, RuleSet
-from .screen import ScreenContext, screen
 from .sources.base import SourceMessage
 from .tickets import Store, Ticket
 from .trust import sender_authentication
@@ -41,6 +42,10 @@ from .workflow import is_urgent
 log = structlog.get_logger("helpdesk_bot.pipeline")
 
 _TICKET_TAG = re.compile(r"\[\s*([A-Z]{1,6}-\d{4}-\d{3,6})\s*\]")
+
+
+class AnalysisUnavailable(Exception):
+    """The analysis failed for a reason that is the machine's (disk full), not the mail's."""
 
 
 @dataclass
@@ -71,8 +76,7 @@ class RedactingCache:
         return self.store.get(sha256)
 
     def put(self, doc: DocumentText) -> None:
-        self.store.put(dataclasses.replace(doc, text=redaction.redact(doc.text),
-                                           form_values=redaction.redact_mapping(doc.form_values)))
+        self.store.put(redact_document(doc))
 
 
 class Pipeline:
@@ -105,21 +109,33 @@ class Pipeline:
 
     # -- entry point -----------------------------------------------------------------------
 
-    def process(self, msg: SourceMessage) -> Outcome:
+    def analyse(self, raw: bytes) -> Analysis:
+        """The analysis in this process (CLI, import, tests); the daemon runs it in a worker."""
+        return analyse(raw, self.rules, self.config.limits, self.cache, self.config.own_addresses)
+
+    def process(self, msg: SourceMessage, analysis: Analysis | None = None) -> Outcome:
+        """Decide and commit one mail; ``analysis`` is its analysis done elsewhere (a worker)."""
         if self._done(msg):
             return Outcome("already_done")
         env: Envelope | None = None
         try:
-            if len(msg.raw) > self.config.limits.max_mail_bytes:
-                raise ParseError(f"mail of {len(msg.raw)} bytes exceeds limits.max_mail_bytes")
-            env = parse(msg.raw)
-            # A subject is stored with the ticket and repeated in every reply's subject.
-            env.subject = redaction.redact(env.subject)
-            return self._process(msg, env)
+            a = analysis if analysis is not None else self.analyse(msg.raw)
+            if a.transient:
+                raise AnalysisUnavailable(a.error)
+            env = a.env
+            if a.error:
+                return self.quarantine(msg, env, a.error, a.traceback or a.error)
+            for doc in a.new_cache_entries:
+                self.store.put(doc)  # already redacted by the analysis
+            return self._process(msg, a)
         except Exception as e:
-            if quarantining.is_transient(e):
+            if isinstance(e, AnalysisUnavailable) or quarantining.is_transient(e):
                 raise  # database locked, disk full: not the mail's fault; the loop retries it later
             return self.quarantine(msg, env, f"{type(e).__name__}: {e}", traceback.format_exc())
+
+    def is_done(self, msg: SourceMessage) -> bool:
+        """Whether the mail already has an outcome (then it needs no analysis)."""
+        return self._done(msg)
 
     def _done(self, msg: SourceMessage) -> bool:
         """Whether the ledger has an outcome; a quarantine retry may replace a 'quarantined' one."""
@@ -146,8 +162,9 @@ class Pipeline:
 
     # -- the stages --------------------------------------------------------------------------
 
-    def _process(self, msg: SourceMessage, env: Envelope) -> Outcome:
-        verdict = screen(env, ScreenContext(own_addresses=self.config.own_addresses))
+    def _process(self, msg: SourceMessage, a: Analysis) -> Outcome:
+        env, verdict = a.env, a.verdict
+        assert env is not None and verdict is not None
         if verdict.suppress:
             return self._record_only(msg, env, "suppressed", verdict.rule, verdict.reason)
         previous = self.store.message_outcome(env.message_id)
@@ -164,7 +181,7 @@ class Pipeline:
                         if out is not None:
                             self._record(msg, env, out)
                             return out
-                return self._followup(msg, env, ticket)
+                return self._followup(msg, env, ticket, a)
         for hook in self.hooks:
             unthreaded = getattr(hook, "handle_unthreaded", None)
             if unthreaded is not None:
@@ -173,8 +190,7 @@ class Pipeline:
                     if out is not None:
                         self._record(msg, env, out)
                         return out
-        prepared = self._prepare(env)
-        return self._new_ticket(msg, prepared)
+        return self._new_ticket(msg, Prepared(env, a.docs, a.result))
 
     def _thread(self, env: Envelope) -> str | None:
         ids = [env.in_reply_to, *reversed(env.references)]
@@ -185,11 +201,6 @@ class Pipeline:
         if m and self.store.ticket(m.group(1)) is not None:
             return m.group(1)
         return None
-
-    def _prepare(self, env: Envelope) -> Prepared:
-        docs = extract_all(env.attachments, self.config.limits, self.cache)
-        docs = [dataclasses.replace(d, text=redaction.redact(d.text)) for d in docs]
-        return Prepared(env, docs, classify(env, docs, self.rules))
 
     def _record_only(self, msg: SourceMessage, env: Envelope, outcome: str, rule: str, reason: str, ticket_id: str = "") -> Outcome:
         out = Outcome(outcome, ticket_id or None, f"{rule}: {reason}")
@@ -368,12 +379,11 @@ class Pipeline:
         rt = self.rules.types.get(ticket.request_type)
         return rt is not None and not rt.fallback and not set(result.documents) & set(rt.required)
 
-    def _followup(self, msg: SourceMessage, env: Envelope, ticket: Ticket) -> Outcome:
+    def _followup(self, msg: SourceMessage, env: Envelope, ticket: Ticket, a: Analysis) -> Outcome:
         """A reply in a ticket's thread: new documents complete it; anything else is noted."""
-        docs = extract_all(env.attachments, self.config.limits, self.cache)
-        docs = [dataclasses.replace(d, text=redaction.redact(d.text)) for d in docs]
+        docs, result = a.docs, a.result
+        assert result is not None
         rules = self.rules
-        result = classify(env, docs, rules)
         if self._is_new_request(ticket, result):
             # Pokja reuse an old thread for their next request: a new ticket, linked in its events.
             out = self._new_ticket(msg, Prepared(env, docs, result))

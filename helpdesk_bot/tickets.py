@@ -143,6 +143,35 @@ class Ticket:
         return d
 
 
+class DocCacheReader:
+    """The extraction cache, read-only: all a worker process sees of the database.
+
+    Workers never write: what they extract travels back in the Analysis and the writer stores it.
+    A cache that cannot be read is a cache miss (the analysis must not depend on it).
+    """
+
+    def __init__(self, path: str | Path):
+        self.conn: sqlite3.Connection | None = None
+        try:
+            uri = Path(path).resolve().as_uri() + "?mode=ro"
+            self.conn = sqlite3.connect(uri, uri=True, timeout=5, check_same_thread=False)
+        except (sqlite3.Error, ValueError):
+            self.conn = None
+
+    def get(self, sha256: str) -> DocumentText | None:
+        if self.conn is None:
+            return None
+        try:
+            row = self.conn.execute("SELECT data FROM doc_cache WHERE sha256 = ?", (sha256,)).fetchone()
+        except sqlite3.Error:
+            return None
+        return DocumentText.from_json(json.loads(row[0])) if row else None
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+
+
 class Store:
     """One connection; use one Store per thread (SQLite in WAL mode serialises writers)."""
 
