@@ -230,6 +230,30 @@ class DigestConfig:
 
 
 @dataclass(frozen=True)
+class ReportConfig:
+    """The monthly report (report.py): who gets it by mail, and when."""
+
+    #: Addresses that receive the previous month's report by mail; empty: no monthly mail.
+    recipients: tuple[str, ...] = ()
+    #: Sent on the first working day on or after this day of the month (1-28)...
+    day: int = 1
+    #: ...at or after this local time.
+    time: str = "07:00"
+    #: Names for requester domains, "domain = name" (e.g. "bandungkab.go.id = Pemerintah Kabupaten Bandung").
+    agency_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    """Prometheus metrics (metrics.py) over HTTP from the running daemon."""
+
+    #: "127.0.0.1:9464" serves /metrics there; empty: off.
+    listen: str = ""
+    #: Listening on an address other than loopback needs this (the metrics name mailboxes and counts).
+    allow_remote: bool = False
+
+
+@dataclass(frozen=True)
 class RemindersConfig:
     #: Working hours between password-change reminders.
     interval_hours: float = 8.0
@@ -258,6 +282,8 @@ class Config:
     staff: StaffConfig = field(default_factory=StaffConfig)
     digest: DigestConfig = field(default_factory=DigestConfig)
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
 
     def resolve(self, path: str) -> Path:
@@ -436,6 +462,37 @@ def _validate_hours(cfg: Config) -> None:
         check_date(f"working_hours.special[{i}].end", sp.end)
     if not span.match(cfg.digest.time + "-23:59") and cfg.digest.time != "":
         raise ConfigError(cfg.source, "digest.time", f'expected a time like "07:00", got {cfg.digest.time!r}')
+    _validate_report(cfg)
+
+
+def _validate_report(cfg: Config) -> None:
+    import ipaddress
+    import re
+
+    r = cfg.report
+    if not 1 <= r.day <= 28:
+        raise ConfigError(cfg.source, "report.day", f"expected a day of the month 1-28, got {r.day}")
+    if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", r.time):
+        raise ConfigError(cfg.source, "report.time", f'expected a time like "07:00", got {r.time!r}')
+    for a in r.recipients:
+        if "@" not in a:
+            raise ConfigError(cfg.source, "report.recipients", f"expected email addresses, got {a!r}")
+    for entry in r.agency_names:
+        domain, sep, name = entry.partition("=")
+        if not sep or not domain.strip() or not name.strip() or " " in domain.strip():
+            raise ConfigError(cfg.source, "report.agency_names", f'expected "domain = name", got {entry!r}')
+    if cfg.metrics.listen:
+        host, sep, port = cfg.metrics.listen.rpartition(":")
+        host = host.strip("[]")
+        if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ConfigError(cfg.source, "metrics.listen", f'expected "host:port" like "127.0.0.1:9464", got {cfg.metrics.listen!r}')
+        try:
+            loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback and not cfg.metrics.allow_remote:
+            raise ConfigError(cfg.source, "metrics.listen", f"expected a loopback address (127.0.0.1, ::1 or localhost), "
+                              f"got {host!r}; set metrics.allow_remote = true to listen elsewhere")
 
 
 def _read_secret(password: str, password_file: str, password_env: str) -> str:

@@ -44,7 +44,7 @@ MAIL_KINDS = {
     "ack": "Tanda terima", "ack_update": "Tanda terima kelengkapan", "notice_proses": "Pemberitahuan diproses",
     "notice_selesai": "Pemberitahuan selesai", "notice_tolak": "Pemberitahuan penolakan",
     "notice_catatan": "Catatan petugas", "reminder_password": "Pengingat penggantian password",
-    "digest": "Ringkasan harian",
+    "digest": "Ringkasan harian", "report": "Laporan bulanan",
 }
 
 

@@ -348,7 +348,35 @@ def template_samples(config: Config, rules: RuleSet) -> dict[str, list[Callable[
                 store.close()
 
         add("digest", render_digest)
+
+        def render_report(ren: Any) -> str:
+            from . import report as report_mod
+
+            store = Store(":memory:")
+            try:
+                p = _pipeline_with_store(config, rules, store)
+                _seed_digest_store(p, rules)
+                r = report_mod.for_pipeline(p, _this_month(store, config))
+                out = []
+                for letter in (False, True):
+                    ctx = report_mod._context(r, {"per_type": "data:image/png;base64,"}, letter)
+                    out.append(ren.render_text("report", **ctx) + (ren.render_html("report", **ctx) or ""))
+                return "".join(out)
+            finally:
+                store.close()
+
+        add("report", render_report)
     return samples
+
+
+def _this_month(store: Any, config: Config) -> Any:
+    """The month the seeded sample tickets are in (created "now")."""
+    from zoneinfo import ZoneInfo
+
+    from .report import Month
+
+    local = store.now().astimezone(ZoneInfo(config.helpdesk.timezone))
+    return Month(local.year, local.month, config.helpdesk.timezone)
 
 
 def _pipeline_with_store(config: Config, rules: RuleSet, store: Any) -> Any:

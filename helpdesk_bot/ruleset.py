@@ -54,6 +54,8 @@ class RequestType:
     priority: int = 0
     keyword_weight: int = 1
     due_hours: float = 16.0
+    #: Target for the first staff response, in working hours (0: none; the SLA sets none).
+    response_hours: float = 0.0
     working_hours_only: bool = False
     password_reminder: bool = False
     result_by_email: bool = False
@@ -89,7 +91,7 @@ _FORM_KEYS = {"id", "name", "titles", "patterns", "filenames", "field", "blank_f
 _FIELD_KEYS = {"name", "labels", "kind"}
 _TYPE_KEYS = {
     "id", "name", "required", "triggers", "keywords", "priority", "keyword_weight", "due_hours",
-    "working_hours_only", "password_reminder", "result_by_email", "never_store_password",
+    "response_hours", "working_hours_only", "password_reminder", "result_by_email", "never_store_password",
     "refuse", "fallback", "reply",
 }
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -214,6 +216,7 @@ def _load_form(path: Path, out: _Collector) -> FormSpec | None:
 
 _TYPE_SCALARS: tuple[tuple[str, Any, str], ...] = (
     ("priority", int, "an integer"), ("keyword_weight", int, "an integer"), ("due_hours", (int, float), "a number"),
+    ("response_hours", (int, float), "a number"),
     ("working_hours_only", bool, "true or false"), ("password_reminder", bool, "true or false"),
     ("result_by_email", bool, "true or false"), ("never_store_password", bool, "true or false"),
     ("refuse", bool, "true or false"), ("fallback", bool, "true or false"), ("reply", str, "a string"),
@@ -232,7 +235,7 @@ def _load_type(path: Path, out: _Collector) -> tuple[RequestType, str] | None:
             if not isinstance(v, typ) or (typ is not bool and isinstance(v, bool)):
                 out.add(path, text, key, f"{key}: expected {expected}, got {v!r}")
                 continue
-            kwargs[key] = float(v) if key == "due_hours" else v
+            kwargs[key] = float(v) if key in ("due_hours", "response_hours") else v
     rt = RequestType(
         id=type_id, name=str(data.get("name") or type_id),
         required=_strings(data, "required", path, text, out),

@@ -53,7 +53,22 @@ class Jobs:
         self.retention(now)
         if digest.send(self.store, pipeline, now, scheduled=True):
             queued += 1
+        queued += self.monthly_report(pipeline, now)
         return queued > 0
+
+    def monthly_report(self, pipeline: Any, now: dt.datetime) -> int:
+        """The previous month's report to [report] recipients, once (report.py); 1 when queued.
+
+        A failure (a chart that cannot be drawn) is logged and retried next tick; it never stops
+        reminders or the digest.
+        """
+        from . import report
+
+        try:
+            return 1 if report.send(self.store, pipeline, now=now, scheduled=True) else 0
+        except Exception as e:
+            log.error("report_failed", error=f"{type(e).__name__}: {e}")
+            return 0
 
     # -- password reminders ----------------------------------------------------------------------
 
