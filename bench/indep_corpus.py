@@ -25,6 +25,7 @@ import json
 import random
 import zipfile
 from dataclasses import dataclass, field
+from email.charset import QP, Charset
 from email.header import Header
 from email.mime.application import MIMEApplication
 from email.mime.base import MIMEBase
@@ -1494,6 +1495,17 @@ def _attach(msg: MIMEMultipart, a: Att) -> None:
     msg.attach(part)
 
 
+def _qp() -> Charset:
+    cs = Charset("utf-8")
+    cs.body_encoding = QP
+    return cs
+
+
+def plain(text: str) -> MIMEText:
+    """Plain text as most mail clients send it: UTF-8, quoted-printable."""
+    return MIMEText(text, "plain", _qp())
+
+
 def html_of(text: str) -> str:
     esc = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     paras = "".join(f"<div>{ln or '<br>'}</div>" for ln in esc.split("\n"))
@@ -1507,10 +1519,10 @@ def text_part(rng: random.Random, body: str, tags: list[str]):
         return MIMEText(html_of(body), "html", "utf-8")
     if v < 0.4:
         alt = MIMEMultipart("alternative")
-        alt.attach(MIMEText(body, "plain", "utf-8"))
+        alt.attach(plain(body))
         alt.attach(MIMEText(html_of(body), "html", "utf-8"))
         return alt
-    return MIMEText(body, "plain", "utf-8")
+    return plain(body)
 
 
 def build(rng: random.Random, c: Ctx, m: Mail, atts: list[Att], idx: int, domain_seed: int) -> bytes:
@@ -1575,7 +1587,8 @@ def headers(rng: random.Random, msg, c: Ctx, m: Mail, name: str, addr: str, subj
         msg["Subject"] = subject
     msg["Date"] = format_datetime(c.date)
     msg["Message-ID"] = f"<{idx:04d}.{rng.getrandbits(48):x}@{addr.split('@')[1]}>"
-    msg["MIME-Version"] = "1.0"
+    if msg["MIME-Version"] is None:
+        msg["MIME-Version"] = "1.0"
     for k, val in m.headers.items():
         msg[k] = val
     if "gmail" in addr:
@@ -1605,9 +1618,9 @@ def build_forward(rng: random.Random, c: Ctx, m: Mail, atts: list[Att], name: st
             _attach(outer, a)
     else:
         tags.append("forward_rfc822")
-        inner = MIMEMultipart("mixed") if atts else MIMEText(body, "plain", "utf-8")
+        inner = MIMEMultipart("mixed") if atts else plain(body)
         if atts:
-            inner.attach(MIMEText(body, "plain", "utf-8"))
+            inner.attach(plain(body))
             for a in atts:
                 _attach(inner, a)
         inner["From"] = formataddr((name, addr), charset="utf-8")
@@ -1615,7 +1628,7 @@ def build_forward(rng: random.Random, c: Ctx, m: Mail, atts: list[Att], name: st
         inner["Subject"] = Header(subject, "utf-8").encode() if any(ord(ch) > 127 for ch in subject) else subject
         inner["Date"] = format_datetime(c.date - dt.timedelta(hours=rng.randint(1, 20)))
         inner["Message-ID"] = f"<orig.{idx:04d}.{rng.getrandbits(40):x}@{addr.split('@')[1]}>"
-        outer.attach(MIMEText(note or "Terlampir.", "plain", "utf-8"))
+        outer.attach(plain(note or "Terlampir."))
         part = MIMEMessage(inner)
         part.add_header("Content-Disposition", "attachment", filename="forwarded message.eml")
         outer.attach(part)
