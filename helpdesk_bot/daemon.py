@@ -18,6 +18,7 @@ from typing import Any
 
 import structlog
 
+from . import metrics
 from .config import Config, MailboxConfig
 from .office_hours import OfficeCalendar
 from .outbox import DeliveryResult, Sender
@@ -190,6 +191,7 @@ class Daemon:
             return
         pipeline = self.pipeline(store)
         source = open_source(mb, self.config, store)
+        metrics.watch_mailbox(mb, source)
         delay = 1.0
         while not self.stop_event.is_set():
             try:
@@ -199,6 +201,7 @@ class Daemon:
                 else:
                     source.connect()
                 self.drain(source, pipeline)
+                metrics.polled(mb.name)
                 delay = 1.0
                 source.wait(mb.idle_timeout if mb.kind == "imap" else mb.poll_interval, self.stop_event)
             except Exception as e:
@@ -219,7 +222,7 @@ class Daemon:
         sender = Sender(self.config, store, self._on_sent)
         while not self.stop_event.is_set():
             try:
-                sender.flush()
+                metrics.delivered(sender.flush())
             except Exception as e:
                 log.error("sender_error", error=f"{type(e).__name__}: {e}")
             self.outbox_event.wait(self._next_retry_in(store))
@@ -263,6 +266,7 @@ class Daemon:
             store.close()
 
     def start(self) -> None:
+        self._metrics = metrics.serve(self.config)
         for mb in self.config.mailbox:
             self._spawn(f"mailbox-{mb.name}", self._mailbox_loop, mb)
         self._spawn("sender", self._sender_loop)
@@ -281,6 +285,9 @@ class Daemon:
         for t in self._threads:
             t.join(timeout)
         self._close_sent_copies()
+        if getattr(self, "_metrics", None) is not None:
+            self._metrics.stop()
+            self._metrics = None
         log.info("daemon_stopped")
 
     def _close_sent_copies(self) -> None:

@@ -24,6 +24,7 @@ import structlog
 from . import attachments as stored_attachments
 from . import quarantine as quarantining
 from . import redact as redaction
+from . import metrics
 from .analysis import Analysis, analyse, redact_document
 from .classify import Classification, decide, merge_lacking
 from .config import Config
@@ -120,6 +121,7 @@ class Pipeline:
         env: Envelope | None = None
         try:
             a = analysis if analysis is not None else self.analyse(msg.raw)
+            metrics.analysed(a)
             if a.transient:
                 raise AnalysisUnavailable(a.error)
             env = a.env

@@ -249,6 +249,11 @@ class Report:
     charts: dict[str, bytes] = field(default_factory=dict)
 
     @property
+    def timed_types(self) -> list[TypeRow]:
+        """Types with a ticket someone had to act on (refused-on-arrival-only types have no times)."""
+        return [t for t in self.types if t.created > t.refused_on_arrival]
+
+    @property
     def suppressed(self) -> int:
         return sum(n for _r, n in self.suppressed_by_rule)
 

@@ -55,7 +55,7 @@ def _hbar(title: str, labels: list[str], values: list[int], color: str = BLUE) -
         _empty(ax)
         return _png(fig)
     y = list(range(len(labels)))[::-1]
-    bars = ax.barh(y, values, color=color)
+    bars = ax.barh(y, values, color=color, height=0.6)
     ax.set_yticks(y, [lbl if len(lbl) <= 45 else lbl[:44] + "…" for lbl in labels])
     ax.bar_label(bars, padding=3, fontsize=9)
     ax.set_xlim(0, max(values) * 1.15 + 0.5)
@@ -100,7 +100,7 @@ def resolution_vs_target(r: Report) -> bytes:
     medians = [t.resolution.median or 0.0 for t in rows]
     colors = [RED if t.resolution.target and m > t.resolution.target else GREEN if t.resolution.target else LIGHT
               for t, m in zip(rows, medians)]
-    bars = ax.barh(y, medians, color=colors)
+    bars = ax.barh(y, medians, color=colors, height=0.6)
     ax.bar_label(bars, labels=[f"{m:.1f}".replace(".", ",") for m in medians], padding=3, fontsize=9)
     for yi, t in zip(y, rows):
         if t.resolution.target:
