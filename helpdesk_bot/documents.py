@@ -51,6 +51,7 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # before pytesseract runs tesser
 
 from .config import LimitsConfig  # noqa: E402
 from .envelope import Attachment  # noqa: E402
+from .htmltext import html_to_text, looks_like_html  # noqa: E402
 
 # Error codes (the contract with classify/replies; "" means fine).
 ENCRYPTED = "encrypted"
@@ -963,20 +964,12 @@ def _extract_text(data: bytes) -> _Leaf:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             text = data.decode("cp1252", "replace")
-    if re.match(r"\s*(<!doctype html|<html)", text[:200], re.I):
-        text = _html_text(text)
+    if looks_like_html(text):
+        text = html_to_text(text)
     text = normalise(text)
     if not _letters(text):
         return _Leaf(kind="text", method="text", text=text, error=EMPTY, detail="the file has no text")
     return _Leaf(kind="text", method="text", text=text)
-
-
-def _html_text(html: str) -> str:
-    import html as htmllib
-
-    html = re.sub(r"(?is)<(script|style)[^>]*>.*?</\1>", " ", html)
-    html = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</tr>|</h\d>|</li>", "\n", html)
-    return htmllib.unescape(re.sub(r"<[^>]+>", " ", html))
 
 
 # ------------------------------------------------------------------------------------------

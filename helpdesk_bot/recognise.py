@@ -24,7 +24,7 @@ TITLE_THRESHOLD = 86.0
 #: Enumerated lines ("1. Surat Keputusan ...", "- SLA") list attachments, never a title.
 _LIST_ITEM = re.compile(r"^\s*(\d{1,2}|[a-h])\s*[.)]\s|^\s*[-•*]\s")
 #: Letter subjects: "Perihal : Permohonan Reset Password ..." names the letter's own document.
-_SUBJECT_LABEL = re.compile(r"^(perihal|hal|prihal|perihai|pokok surat)\s*[:.]?\s*")
+_SUBJECT_LABEL = re.compile(r"^(perihal|hal|prihal|perihai|pokok surat)\s*+[:.]?\s*+")
 
 
 @dataclass(frozen=True)

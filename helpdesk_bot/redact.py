@@ -25,7 +25,7 @@ MASK = "[disamarkan]"
 #: Labels that introduce a credential after a separator or a space.
 _STRONG_LABELS = (
     r"kata\s*sandi|password|pass\s+word|passwd|pwd|pin"
-    r"|user\s*[-_]?\s*id|user\s*[-_]?\s*name|nama\s+pengguna|id\s+pengguna|akun|account"
+    r"|user\s*+[-_]?\s*+id|user\s*+[-_]?\s*+name|nama\s+pengguna|id\s+pengguna|akun|account"
 )
 #: Labels too ordinary as words ("Bapak Sandi", "user baru") to trust after a bare space.
 _WEAK_LABELS = r"sandi|user|login|kode\s+akses|otp"
@@ -40,8 +40,8 @@ _QUALIFIERS = (
     r"|digunakan|tersebut|nya|spse|lpse|untuk\s+login|login|my|new|old|the"
 )
 _TAIL = re.compile(
-    rf"(?P<quals>(?:[ \t]+(?:{_QUALIFIERS})(?!\w)){{0,3}})"
-    r"(?:(?P<explicit>[ \t]*[:=][ \t]*|[ \t]+(?:adalah|yaitu|ialah|is|are)(?!\w)[ \t]*[:=]?[ \t]*)"
+    rf"(?P<quals>(?:[ \t]++(?:{_QUALIFIERS})(?!\w)){{0,3}})"
+    r"(?:(?P<explicit>[ \t]*+[:=][ \t]*+|[ \t]++(?:adalah|yaitu|ialah|is|are)(?!\w)[ \t]*+[:=]?[ \t]*+)"
     r"|(?P<space>[ \t]+))",
     re.I,
 )

@@ -113,6 +113,11 @@ def _parts(msg: email.message.Message, limit: int = 500) -> Iterator[email.messa
             stack.extend(reversed([p for p in payload if isinstance(p, email.message.Message)]))
 
 
+#: Auto-responders speak at the start of a line; a 1 MB one-line body is read up to here.
+_LINE_CHARS = 1000
+_A_LETTER = re.compile(r"[^\W\d_]")
+
+
 def _first_lines(text: str, count: int = 3) -> list[str]:
     """The first ``count`` lines with words in the body, where auto-responders speak.
 
@@ -120,8 +125,8 @@ def _first_lines(text: str, count: int = 3) -> list[str]:
     """
     lines: list[str] = []
     for line in text.splitlines():
-        line = " ".join(line.split())
-        if re.search(r"[^\W\d_]", line) and not line.startswith(">"):
+        line = " ".join(line[:_LINE_CHARS].split())
+        if _A_LETTER.search(line) and not line.startswith(">"):
             lines.append(line)
             if len(lines) == count:
                 break
@@ -361,7 +366,9 @@ def _addressed_to_us(env: Envelope, ctx: ScreenContext) -> bool:
     return bool(visible & ctx.own_addresses)
 
 
-_LIST_TAG = re.compile(r"^\s*(?:(?:re|aw|sv|fwd?|fw)\s*:\s*)*\[[^\]\s][^\]]{0,40}\]", re.I)
+#: Possessive (``*+``): "Fw: " repeated 26 times must not be split in 2^26 ways ("fw" is
+#: both ``fwd?`` and ``fw``) before the bracket is found missing.
+_LIST_TAG = re.compile(r"^\s*+(?:(?:re|aw|sv|fwd?)\s*+:\s*+)*+\[[^\]\s][^\]]{0,40}\]", re.I)
 
 
 def _list_subject_tag(env: Envelope, ctx: ScreenContext) -> str | None:
@@ -416,7 +423,7 @@ def _executable_attachment(env: Envelope, ctx: ScreenContext) -> str | None:
     return None
 
 
-_TZ = re.compile(r"([+-])(\d{2})(\d{2})\s*(?:\(.*\))?\s*$")
+_TZ = re.compile(r"([+-])(\d{2})(\d{2})\s*+(?:\([^()]*+\))?\s*+$")
 
 
 def _received_dates(env: Envelope) -> list[float]:
@@ -463,8 +470,11 @@ def _bulk_body(env: Envelope, ctx: ScreenContext) -> str | None:
 # --------------------------------------------------------------------------------------------
 # Subject and body rules (for auto-responders that set no header)
 
-#: Leading tags a relay or filter may put before an auto-responder's subject.
-_TAG_PREFIX = r"^\s*(?:\[[^\]]{0,40}\]\s*|\*{1,3}[^*]{0,30}\*{1,3}\s*)*"
+#: Leading tags a relay or filter may put before an auto-responder's subject. Every
+#: repetition here and in ``_FORWARD_PREFIX`` is possessive (``*+``, Python 3.11): a tag or a
+#: "Fw:" once taken is never given back, so a subject of many tags or prefixes is read once
+#: instead of in every possible split (26 x "Fw: " took minutes).
+_TAG_PREFIX = r"^\s*+(?:\[[^\]]{0,40}\]\s*+|\*{1,3}[^*]{0,30}\*{1,3}\s*+)*+"
 
 _AUTOREPLY_SUBJECT_START = re.compile(
     _TAG_PREFIX
@@ -498,7 +508,7 @@ _BOUNCE_SUBJECT_ANYWHERE = re.compile(
 )
 
 #: A bounce forwarded as is ("Fwd: Returned mail") is still a bounce, not a request.
-_FORWARD_PREFIX = r"(?:(?:fwd?|fw|tr|wg|rv|enc|trs|terus(?:kan)?)\s*:\s*)*"
+_FORWARD_PREFIX = r"(?:(?:fwd?|trs?|wg|rv|enc|terus(?:kan)?)\s*+:\s*+)*+"
 
 _BOUNCE_SUBJECT_START = re.compile(
     _TAG_PREFIX
@@ -538,9 +548,9 @@ def _subject(env: Envelope, ctx: ScreenContext) -> str | None:
 _BODY_STRONG = re.compile(
     r"(?:this\s+is\s+an?\s+auto(?:matic(?:ally)?|mated)(?:[\s-]+generated)?\s+(?:reply|response|message|notification|e-?mail)"
     r"|this\s+is\s+an\s+automatically\s+generated"
-    r"|^\W*(?:balasan|pesan|jawaban)\s+otomatis\b|\b(?:ini|merupakan)\s+(?:adalah\s+)?(?:balasan|pesan|jawaban|email|surel)\s+otomatis"
+    r"|^\W*+(?:balasan|pesan|jawaban)\s+otomatis\b|\b(?:ini|merupakan)\s+(?:adalah\s+)?(?:balasan|pesan|jawaban|email|surel)\s+otomatis"
     r"|\b(?:e-?mail|pesan|surel)\s+ini\s+(?:adalah\s+|merupakan\s+)?(?:balasan\s+otomatis|(?:dikirim|dibuat)\s+(?:secara\s+)?otomatis)"
-    r"|^\W*(?:automatic\s+reply|auto[\s-]?reply|autoresponse|auto[\s-]?response)\b"
+    r"|^\W*+(?:automatic\s+reply|auto[\s-]?reply|autoresponse|auto[\s-]?response)\b"
     r"|i\s+am\s+(?:currently\s+)?(?:out\s+of\s+(?:the\s+)?office|away\s+from\s+(?:the\s+|my\s+)?office|on\s+(?:annual\s+)?leave|on\s+vacation)"
     r"|i'?m\s+(?:currently\s+)?(?:out\s+of\s+(?:the\s+)?office|away\s+from\s+(?:the\s+|my\s+)?office|on\s+(?:annual\s+)?leave|on\s+vacation)"
     r"|i\s+will\s+be\s+out\s+of\s+(?:the\s+)?office|is\s+out\s+of\s+(?:the\s+)?office"
@@ -548,8 +558,8 @@ _BODY_STRONG = re.compile(
     r"|this\s+is\s+the\s+(?:mail\s+system|postfix\s+program|qmail-send\s+program|mail\s+delivery)"
     r"|hi\.\s+this\s+is\s+the\s+qmail"
     r"|^\W*your\s+(?:e-?mail|message)\s+(?:was|has\s+been)\s+received\b"
-    r"|^\W*(?:we\s+have\s+)?received\s+your\s+(?:e-?mail|message)\b.{0,60}\b(?:ticket|case|reference)"
-    r"|^\W*(?:terima\s+kasih[,.!]?\s+)?(?:e-?mail|pesan|surel)\s+(?:anda|saudara|bapak/ibu)\s+(?:telah|sudah)\s+(?:kami\s+)?(?:terima|diterima)"
+    r"|^\W*+(?:we\s+have\s+)?received\s+your\s+(?:e-?mail|message)\b.{0,60}\b(?:ticket|case|reference)"
+    r"|^\W*+(?:terima\s+kasih[,.!]?\s+)?(?:e-?mail|pesan|surel)\s+(?:anda|saudara|bapak/ibu)\s+(?:telah|sudah)\s+(?:kami\s+)?(?:terima|diterima)"
     r"|this\s+account\s+is\s+protected\s+by|added\s+to\s+the\s+recipient'?s\s+allowed\s+list"
     r"|(?:this\s+message\s+was\s+created\s+automatically\s+by\s+mail\s+delivery)"
     r"|delivery\s+(?:to\s+the\s+following\s+recipients?|has)\s+failed"

@@ -48,7 +48,7 @@ _MONTHS = {
     "october": 10, "december": 12, "january": 1, "february": 2, "march": 3,
 }
 _MONTH_WORDS = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_DATE_WORDS = re.compile(rf"\b(\d{{1,2}})\s*[-.]?\s*({_MONTH_WORDS})\.?\s*[-.]?\s*(\d{{4}})\b", re.I)
+_DATE_WORDS = re.compile(rf"\b(\d{{1,2}})\s*+[-.]?\s*+({_MONTH_WORDS})\.?\s*+[-.]?\s*+(\d{{4}})\b", re.I)
 _DATE_NUMERIC = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b")
 _DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _TIME = re.compile(r"(?<![\d/.:-])([01]?\d|2[0-3])[.:]([0-5]\d)(?![\d/])")
