@@ -155,7 +155,7 @@ def _best(results: list, method: str, from_domain: str, domain_of) -> tuple[str,
 
 #: ``from HELO (INFO) by HOST`` at the start of a Received field, as Postfix and Dovecot write
 #: it; anything else (nested comments, a missing ``by``) is not read, so never trusted.
-_RECEIVED = re.compile(r"\s*from\s+(?P<helo>[^\s()]{1,255})\s+\((?P<info>[^()]{0,300})\)\s+by\s+(?P<by>[^\s;()]{1,255})", re.I)
+_RECEIVED = re.compile(r"\A\s*+from\s+(?P<helo>[^\s()]{1,255})\s+\((?P<info>[^()]{0,300})\)\s+by\s+(?P<by>[^\s;()]{1,255})", re.I)
 _IP_TOKEN = re.compile(r"\[(?:ipv6:)?(?P<ip>[0-9a-f.:]{2,45})\]", re.I)
 _NAME_TOKEN = re.compile(r"[a-z0-9][a-z0-9.-]{0,252}", re.I)
 

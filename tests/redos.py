@@ -125,12 +125,12 @@ def _call_patterns(mod) -> tuple[dict[str, re.Pattern], list[str]]:
 def _shipped_rule_patterns() -> dict[str, re.Pattern]:
     """Label patterns built by fields from the shipped forms/rules, and the rules' own regexes."""
     from helpdesk_bot import fields
-    from helpdesk_bot.config import PROJECT_ROOT
+    from helpdesk_bot.config import shipped
     from helpdesk_bot.ruleset import load_ruleset
 
     found: dict[str, re.Pattern] = {}
     try:
-        rules = load_ruleset(PROJECT_ROOT / "rules", PROJECT_ROOT / "forms", PROJECT_ROOT / "templates")
+        rules = load_ruleset(shipped("rules"), shipped("forms"), shipped("templates"))
     except Exception as e:  # pragma: no cover - reported, not hidden
         print(f"DYNAMIC ruleset could not be loaded: {e}", flush=True)
         return found
@@ -310,6 +310,10 @@ def probe(p: re.Pattern) -> tuple[bool, float, str]:
     for _, fn, s in trials[:4]:
         mid, big = _scaled(s, LARGE // 10), _scaled(s, LARGE)
         t_mid, t_big = _time(fn, mid), _time(fn, big)
+        for _retry in range(2):  # a busy machine slows one run; the best of three is the pattern's
+            if t_big <= LIMIT:
+                break
+            t_mid, t_big = min(t_mid, _time(fn, mid)), min(t_big, _time(fn, big))
         growth = t_big / max(t_mid, 1e-4)
         failed = t_big > 10 * LIMIT or (t_big > LIMIT and growth > 20)
         what = f"{fn.__name__} on {big[:24]!r}... ({len(big)} chars, {growth:.0f}x from 10 KB)"
