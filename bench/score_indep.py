@@ -11,7 +11,10 @@ Reads DIR/labels.jsonl (written by bench/indep_corpus.py), runs `python3 -m help
 - kode tender accuracy (mails whose label names one; compared with `fields.kode_tender`),
 - requests suppressed (labelled with a request type, got `suppress: true`): must be 0,
 - machine and offer mail suppressed (share of mail labelled `suppress`),
-- accuracy per kind, and every miss: file, kind, expected, got.
+- accuracy per kind, and every miss: file, kind, expected, got;
+- attachments the classifier could not read, by reason. Many `ocr_timeout`s mean the machine
+  was too loaded for the OCR time budget: re-run on an idle machine, or with `--config` pointing
+  at a config with a larger `ocr_seconds_per_page` / `ocr_seconds_per_mail`.
 """
 
 from __future__ import annotations
@@ -32,14 +35,15 @@ def load_labels(d: Path) -> list[dict]:
     return [json.loads(ln) for ln in (d / "labels.jsonl").read_text().splitlines() if ln.strip()]
 
 
-def classify(files: list[Path], batch: int) -> dict[str, dict]:
+def classify(files: list[Path], batch: int, config: Path | None = None) -> dict[str, dict]:
     """One classify process per batch; a crash of one batch is reported, not fatal."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     out: dict[str, dict] = {}
     for i in range(0, len(files), batch):
         chunk = [str(f) for f in files[i:i + batch]]
-        res = subprocess.run([sys.executable, "-m", "helpdesk_bot", "classify", "--json", *chunk],
+        opts = ["--config", str(config)] if config else []
+        res = subprocess.run([sys.executable, "-m", "helpdesk_bot", *opts, "classify", "--json", *chunk],
                              capture_output=True, text=True, env=env, cwd=ROOT)
         for line in res.stdout.splitlines():
             try:
@@ -94,6 +98,10 @@ def report(labels: list[dict], got: dict[str, dict]) -> None:
     print(f"kode tender right:            {pct(sum(kode), len(kode))}")
     print(f"requests suppressed:          {len(supp_req)}   (must be 0)")
     print(f"machine/offer mail suppressed: {pct(sum(mach), len(mach))}")
+    errs = collections.Counter(str(a.get("error")).split(":")[0] for r in got.values()
+                               for a in (r.get("attachments") or []) if a.get("error"))
+    if errs:   # e.g. ocr_timeout on a loaded machine: the figures then measure the machine, not the rules
+        print("attachments unreadable: " + ", ".join(f"{k} {v}" for k, v in errs.most_common()))
     by_kind: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0, 0])
     for lab in labels:
         j = js[lab["file"]]
@@ -139,6 +147,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dir", type=Path, required=True, help="a folder written by bench/indep_corpus.py")
     ap.add_argument("--batch", type=int, default=40, help="files per classify process")
+    ap.add_argument("--config", type=Path, help="config for classify (e.g. a longer OCR time budget)")
     ap.add_argument("--results", type=Path, help="save the raw classify output (JSON) here")
     ap.add_argument("--from-results", type=Path, help="score saved classify output instead of running it")
     a = ap.parse_args()
@@ -147,7 +156,7 @@ def main() -> None:
         got = json.loads(a.from_results.read_text())
     else:
         t = time.perf_counter()
-        got = classify([a.dir / lab["file"] for lab in labels], a.batch)
+        got = classify([a.dir / lab["file"] for lab in labels], a.batch, a.config)
         el = time.perf_counter() - t
         print(f"classified {len(got)} of {len(labels)} mails in {el:.1f} s ({el / max(len(labels), 1) * 1000:.0f} ms/mail)")
         if a.results:
