@@ -195,6 +195,23 @@ class LimitsConfig:
 
 
 @dataclass(frozen=True)
+class WorkersConfig:
+    """The processes that analyse mail (parse, screen, extract, classify), each mail under limits.
+
+    A mail whose analysis overruns ``timeout_seconds`` of wall time, or needs more than
+    ``memory_mb`` of address space, has its worker killed and replaced; it is tried once more
+    (the machine may just have been busy) and then quarantined with reason ``timeout`` or ``memory``.
+    """
+
+    #: Worker processes; 0 = one per CPU core.
+    count: int = 0
+    #: Wall time one mail's analysis may take; above limits.ocr_seconds_per_mail (OCR's own cap).
+    timeout_seconds: float = 120.0
+    #: Address space (RLIMIT_AS) of a worker, in MiB; 0 = no limit.
+    memory_mb: int = 2048
+
+
+@dataclass(frozen=True)
 class ScreeningConfig:
     #: Automatic replies to one sender per hour and per day.
     per_sender_per_hour: int = 5
@@ -278,6 +295,7 @@ class Config:
     helpdesk: HelpdeskConfig = field(default_factory=HelpdeskConfig)
     working_hours: WorkingHoursConfig = field(default_factory=WorkingHoursConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
+    workers: WorkersConfig = field(default_factory=WorkersConfig)
     screening: ScreeningConfig = field(default_factory=ScreeningConfig)
     staff: StaffConfig = field(default_factory=StaffConfig)
     digest: DigestConfig = field(default_factory=DigestConfig)
@@ -414,6 +432,7 @@ def _validate(cfg: Config) -> None:
         raise ConfigError(f, "helpdesk.timezone", f"expected an IANA time zone, got {cfg.helpdesk.timezone!r}")
     _validate_hours(cfg)
     _validate_trust(cfg)
+    _validate_workers(cfg)
 
 
 def _validate_trust(cfg: Config) -> None:
@@ -429,6 +448,17 @@ def _validate_trust(cfg: Config) -> None:
         for v in values:
             if not v.strip() or any(c.isspace() for c in v.strip()) or "@" in v:
                 raise ConfigError(f, key, f"expected host names, domains or IP addresses, got {v!r}")
+
+
+def _validate_workers(cfg: Config) -> None:
+    w = cfg.workers
+    if not 0 <= w.count <= 256:
+        raise ConfigError(cfg.source, "workers.count", f"expected 0 (one per core) to 256 processes, got {w.count}")
+    if not w.timeout_seconds > 0:
+        raise ConfigError(cfg.source, "workers.timeout_seconds", f"expected a number of seconds > 0, got {w.timeout_seconds}")
+    if w.memory_mb != 0 and w.memory_mb < 256:
+        raise ConfigError(cfg.source, "workers.memory_mb",
+                          f"expected 0 (no limit) or at least 256 MiB (Python and the PDF libraries need it), got {w.memory_mb}")
 
 
 def _validate_hours(cfg: Config) -> None:

@@ -1,9 +1,11 @@
-"""The daemon: one thread per mailbox (IDLE or polling), one sender thread, one clock.
+"""The daemon: one thread per mailbox (IDLE or polling), one sender thread, one clock, analysis workers.
 
 Each mailbox thread owns its connection and its own database connection: it fetches what the
-ledger has not recorded, runs the pipeline, and acknowledges each message only after the
-pipeline committed its outcome. Errors are logged and retried with backoff; they never end
-the loop. ``run_once`` is the same work done once, for cron jobs, tests and backlogs.
+ledger has not recorded, hands each mail to the worker processes for analysis (workers.py),
+has the pipeline decide and commit each analysed mail (one transaction per mail; a follow-up
+never before its request, ordering.py), and acknowledges each message only after the pipeline
+committed its outcome. Errors are logged and retried with backoff; they never end the loop.
+``run_once`` is the same work done once, for cron jobs, tests and backlogs.
 """
 
 from __future__ import annotations
@@ -13,19 +15,23 @@ import os
 import signal
 import threading
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
 
 from . import metrics
+from .analysis import Analysis
 from .config import Config, MailboxConfig
 from .office_hours import OfficeCalendar
+from .ordering import raw_keys, thread_refs
 from .outbox import DeliveryResult, Sender
 from .pipeline import Outcome, Pipeline
 from .reload import RulesHolder
 from .sources import Source, SourceMessage, open_source
 from .tickets import Store
+from .workers import WorkerPool
 
 log = structlog.get_logger("helpdesk_bot.daemon")
 
@@ -50,14 +56,35 @@ class Summary:
         self.failed += d.failed
 
 
+@dataclass
+class _Pending:
+    """A fetched mail whose analysis runs in a worker (``future`` None: already done, none needed)."""
+
+    msg: SourceMessage
+    future: Future[Analysis] | None
+    #: Its Message-IDs and ticket tags, read from the raw header block (ordering.raw_keys).
+    keys: frozenset[str] = frozenset()
+
+    def ready(self) -> bool:
+        return self.future is None or self.future.done()
+
+    def analysis(self) -> Analysis | None:
+        return self.future.result() if self.future is not None else None
+
+
 def open_store(config: Config, clock: Callable[..., Any] | None = None) -> Store:
     path = config.resolve(config.storage.database)
     return Store(path, clock=clock) if clock else Store(path)
 
 
 class Daemon:
-    def __init__(self, config: Config, rules: RulesHolder | None = None, hooks_factory: Callable[[], list[Any]] | None = None):
+    def __init__(self, config: Config, rules: RulesHolder | None = None, hooks_factory: Callable[[], list[Any]] | None = None,
+                 analysis_hook: str = ""):
         self.config = config
+        #: "module:function" run in the workers before each analysis (tests of poison mail only).
+        self.analysis_hook = analysis_hook
+        self._pool: WorkerPool | None = None
+        self._pool_lock = threading.Lock()
         self.rules = rules or RulesHolder(config)
         self.calendar = OfficeCalendar(config.working_hours, config.helpdesk.timezone)
         self.stop_event = threading.Event()
@@ -72,38 +99,91 @@ class Daemon:
     def pipeline(self, store: Store) -> Pipeline:
         return Pipeline(self.config, store, self.rules.get, self.calendar, hooks=self.hooks_factory())
 
+    def pool(self) -> WorkerPool:
+        """The analysis workers, shared by every mailbox thread; started on first use."""
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = WorkerPool.from_config(self.config, self.analysis_hook)
+            return self._pool
+
+    def _close_pool(self) -> None:
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
+
     def drain(self, source: Source, pipeline: Pipeline, summary: Summary | None = None) -> int:
         """Process every pending message of one source; return how many were processed.
 
-        Each message is acknowledged after its outcome is committed, in batches of ACK_BATCH
-        (one IMAP STORE for many): a crash before the batch's ack leaves messages the ledger
-        already knows, which the next fetch acknowledges without processing them again.
+        Mails are analysed in the worker pool while earlier ones are committed: up to ``window``
+        are in flight, and an analysed mail is committed as soon as no earlier mail of its
+        thread is still pending (ordering.py), so a slow scan or a poison mail holds back only
+        its own thread. Each message is acknowledged after its outcome is committed, in batches
+        of ACK_BATCH (one IMAP STORE for many): a crash before the batch's ack leaves messages
+        the ledger already knows, which the next fetch acknowledges without processing them again.
         """
-        n = 0
+        pool = self.pool()
+        window = max(4, 4 * pool.count)
+        state = {"n": 0}
         committed: list[SourceMessage] = []
+        pending: list[_Pending] = []
+
+        def commit(item: _Pending) -> None:
+            msg = item.msg
+            out = pipeline.process(msg, item.analysis())
+            if out.kind == "quarantined":
+                try:
+                    source.quarantine(msg)
+                except Exception as e:  # the quarantine row is committed; moving is a courtesy
+                    log.warning("quarantine_move_failed", mailbox=source.name, key=msg.key, error=str(e))
+            committed.append(msg)
+            if len(committed) >= ACK_BATCH:
+                source.ack_many(committed)
+                committed.clear()
+            if summary is not None:
+                summary.add(out)
+            if out.replies:
+                self.outbox_event.set()
+            state["n"] += 1
+
         try:
             for msg in source.fetch_new():
                 if self.stop_event.is_set():
                     break
-                out = pipeline.process(msg)
-                if out.kind == "quarantined":
-                    try:
-                        source.quarantine(msg)
-                    except Exception as e:  # the quarantine row is committed; moving is a courtesy
-                        log.warning("quarantine_move_failed", mailbox=source.name, key=msg.key, error=str(e))
-                committed.append(msg)
-                if len(committed) >= ACK_BATCH:
-                    source.ack_many(committed)
-                    committed = []
-                if summary is not None:
-                    summary.add(out)
-                if out.replies:
-                    self.outbox_event.set()
-                n += 1
+                if pipeline.is_done(msg):
+                    pending.append(_Pending(msg, None))
+                else:
+                    pending.append(_Pending(msg, pool.submit(msg.raw, pipeline.rules), raw_keys(msg.raw)))
+                self._commit_ready(pending, commit, keep=window - 1)
+            self._commit_ready(pending, commit, keep=0)
         finally:
+            for item in pending:  # not committed: not acknowledged, so fetched again next time
+                if item.future is not None:
+                    item.future.cancel()
             if committed:
                 source.ack_many(committed)
-        return n
+        return state["n"]
+
+    def _commit_ready(self, pending: list[_Pending], commit: Callable[[_Pending], None], keep: int) -> None:
+        """Commit every analysed mail no earlier pending mail of its thread holds back; wait for
+        analyses while more than ``keep`` mails are pending."""
+        while pending and not self.stop_event.is_set():
+            index = None
+            for i, item in enumerate(pending):
+                if not item.ready():
+                    continue
+                refs = thread_refs(item.analysis()) if i else frozenset()
+                if not refs or not any(refs & earlier.keys for earlier in pending[:i]):
+                    index = i
+                    break
+            if index is not None:
+                commit(pending.pop(index))
+                continue
+            if len(pending) <= keep:
+                return
+            running = [p.future for p in pending if p.future is not None and not p.future.done()]
+            if running:
+                wait(running, timeout=1.0, return_when=FIRST_COMPLETED)
 
     def _on_sent(self, rows: list[dict[str, Any]]) -> None:
         """Append copies of sent mail to their mailboxes' Sent folders, a batch at a time."""
@@ -145,6 +225,7 @@ class Daemon:
         summary = Summary()
         store = open_store(self.config)
         try:
+            self.pool().start()  # workers fork while the mailboxes connect
             pipeline = self.pipeline(store)
             for mb in self.config.mailbox:
                 source = open_source(mb, self.config, store)
@@ -167,6 +248,7 @@ class Daemon:
                 log.error("clock_error", error=str(e))
             summary.add_delivery(Sender(self.config, store, self._on_sent).flush(ignore_backoff=True))
         finally:
+            self._close_pool()
             self._close_sent_copies()
             store.close()
         return summary
@@ -267,6 +349,7 @@ class Daemon:
 
     def start(self) -> None:
         self._metrics = metrics.serve(self.config)
+        self.pool().start()  # workers fork while the mailboxes connect
         for mb in self.config.mailbox:
             self._spawn(f"mailbox-{mb.name}", self._mailbox_loop, mb)
         self._spawn("sender", self._sender_loop)
@@ -284,6 +367,7 @@ class Daemon:
         self.outbox_event.set()
         for t in self._threads:
             t.join(timeout)
+        self._close_pool()
         self._close_sent_copies()
         if getattr(self, "_metrics", None) is not None:
             self._metrics.stop()

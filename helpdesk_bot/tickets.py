@@ -151,18 +151,25 @@ class DocCacheReader:
     """
 
     def __init__(self, path: str | Path):
+        self.path = Path(path)
         self.conn: sqlite3.Connection | None = None
-        try:
-            uri = Path(path).resolve().as_uri() + "?mode=ro"
-            self.conn = sqlite3.connect(uri, uri=True, timeout=5, check_same_thread=False)
-        except (sqlite3.Error, ValueError):
-            self.conn = None
+
+    def _connect(self) -> sqlite3.Connection | None:
+        """Connected on first use: a worker may start before the daemon created the database."""
+        if self.conn is None and self.path.exists():
+            try:
+                self.conn = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, timeout=5,
+                                            check_same_thread=False)
+            except (sqlite3.Error, ValueError):
+                self.conn = None
+        return self.conn
 
     def get(self, sha256: str) -> DocumentText | None:
-        if self.conn is None:
+        conn = self._connect()
+        if conn is None:
             return None
         try:
-            row = self.conn.execute("SELECT data FROM doc_cache WHERE sha256 = ?", (sha256,)).fetchone()
+            row = conn.execute("SELECT data FROM doc_cache WHERE sha256 = ?", (sha256,)).fetchone()
         except sqlite3.Error:
             return None
         return DocumentText.from_json(json.loads(row[0])) if row else None
