@@ -21,14 +21,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import redact as redaction
-from .classify import Classification, classify
+from .classify import Classification, classify, request_evidence
 from .config import LimitsConfig
 from .documents import DocumentCache, DocumentText, extract_all
 from .envelope import Envelope
 from .parse import parse
 from .quarantine import is_transient
 from .ruleset import RuleSet
-from .screen import ScreenContext, ScreenResult, screen
+from .screen import ScreenContext, ScreenResult, screen, settle
 
 
 @dataclass
@@ -39,7 +39,8 @@ class Analysis:
     env: Envelope | None
     verdict: ScreenResult | None = None
     docs: list[DocumentText] = field(default_factory=list)
-    #: None when suppressed, unreadable, or analysed without rules (``rules eval`` caches that part).
+    #: None when suppressed by a hard signal, unreadable, or analysed without rules (``rules eval``
+    #: caches that part). Present when suppressed by soft signals only (see screen.settle).
     result: Classification | None = None
     #: Why the mail must be quarantined: "ParseError: ...", "timeout: ...", "memory: ...".
     error: str = ""
@@ -117,10 +118,15 @@ def _analyse(raw: bytes, rules: RuleSet | None, limits: LimitsConfig, cache: Doc
         env.subject = redaction.redact(env.subject)
         verdict = screen(env, ScreenContext(own_addresses=own_addresses))
         version = rules.version if rules is not None else ""
-        if verdict.suppress:
+        if verdict.suppress and not verdict.soft:
             return Analysis(env, verdict, rules_version=version)
+        # Soft hits (Bcc, "[Penting]", bulk wording, an offer) are settled by the request
+        # evidence, so the documents are read first. The result is kept even when the mail stays
+        # suppressed: a reply in a ticket's thread (known only to the pipeline) still lifts it.
         docs = [redact_document(d) for d in extract_all(env.attachments, limits, cache)]
         result = classify(env, docs, rules) if rules is not None else None
+        if verdict.suppress and result is not None:
+            verdict = settle(verdict, *request_evidence(env, result))
         new = list(cache.new) if isinstance(cache, RecordingCache) else []
         return Analysis(env, verdict, docs, result, new_cache_entries=new, rules_version=version)
     except MemoryError:

@@ -9,6 +9,7 @@ is recorded as a Hit, so "why this type?" always has an answer.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .documents import DocumentText
@@ -200,3 +201,40 @@ def classify(env: Envelope, docs: list[DocumentText], rules: RuleSet) -> Classif
         attachments=attachments,
         scores=scores,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Request evidence: what lifts a soft screening hit (screen.settle)
+
+#: A ticket id as the daemon writes it in every subject ("HD-2026-00042").
+TICKET_ID = re.compile(r"\b[A-Z]{1,6}-\d{4}-\d{3,6}\b")
+_PLAIN_REQUEST = re.compile(r"\b(?:mohon|tolong|bantu|bantuan|permohonan|minta|meminta|memohon|apakah|bagaimana|kapan)\b")
+_HELPDESK_WORDS = re.compile(
+    r"\b(?:lpse|spse|helpdesk|admin(?:istrator)?\s+agency|pokja|tender|paket|akun|password|kata\s+sandi"
+    r"|jadwal|bimtek|pelatihan|penyedia|lelang|pengadaan|tiket)\b")
+
+
+def request_evidence(env: Envelope, result: Classification | None) -> tuple[list[str], list[str]]:
+    """(strong, weak) evidence that a person asks the helpdesk for something.
+
+    Strong: a recognised document, a ticket id in the subject, a request type named by the
+    subject or body (its keywords decided). Weak: a plain request about the helpdesk's work in
+    the first lines ("mohon informasi jadwal bimtek"), which lifts only Bcc-like suppressions.
+    """
+    strong: list[str] = []
+    weak: list[str] = []
+    if result is not None:
+        for att in result.attachments:
+            for r in att.documents:
+                strong.append(f"document {r.doc_id} recognised in {att.filename or '(no name)'} "
+                              f"({r.how}, page {r.page})")
+        if any(h.rule.startswith(("keyword:", "intent:")) for h in result.hits) and result.request_type != "lainnya":
+            strong.append(f"the text asks for {result.request_type}")
+    m = TICKET_ID.search(env.subject or "")
+    if m:
+        strong.append(f"ticket id {m.group(0)} in the subject")
+    head = normalise((env.text or "")[:1500])
+    req, topic = _PLAIN_REQUEST.search(head), _HELPDESK_WORDS.search(head)
+    if req and topic:
+        weak.append(f"a request in the text ({req.group(0)!r} ... {topic.group(0)!r})")
+    return strong, weak

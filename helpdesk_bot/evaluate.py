@@ -33,11 +33,12 @@ from typing import Any
 
 from . import __version__
 from .analysis import analyse
-from .classify import classify
+from .classify import classify, request_evidence
 from .config import Config
 from .documents import DocumentText
 from .envelope import Envelope
 from .ruleset import RuleSet
+from .screen import ScreenResult, settle
 
 #: Kinds of the corpus labels that must never get a reply.
 MUST_SUPPRESS = ("bounce", "autoreply", "list")
@@ -157,7 +158,7 @@ def fingerprint(config: Config) -> str:
     """Code and settings that decide what is cached; the rules are not among them."""
     h = hashlib.sha256(__version__.encode())
     here = Path(__file__).parent
-    for name in ("analysis.py", "parse.py", "screen.py", "documents.py", "redact.py", "envelope.py", "trust.py"):
+    for name in ("analysis.py", "parse.py", "screen.py", "evaluate.py", "documents.py", "redact.py", "envelope.py", "trust.py"):
         try:
             h.update((here / name).read_bytes())
         except OSError:
@@ -214,13 +215,14 @@ def prepare(raw: bytes, config: Config, doc_cache: Any = None) -> dict[str, Any]
     if a.error or a.env is None or a.verdict is None:
         return {"error": a.error}
     return {"suppress": a.verdict.suppress, "rule": a.verdict.rule, "reason": a.verdict.reason,
+            "soft": a.verdict.soft, "hits": [list(h) for h in a.verdict.hits],
             "subject": a.env.subject, "text": a.env.text[:BODY_CHARS], "docs": [d.to_json() for d in a.docs]}
 
 
 def decide(path: str, rec: dict[str, Any], rules: RuleSet) -> Decision:
     if rec.get("error"):
         return Decision(path, error=rec["error"])
-    if rec["suppress"]:
+    if rec["suppress"] and not rec.get("soft"):
         return Decision(path, suppress=True, rule=rec["rule"])
     env = Envelope(raw=b"", headers=email.message.Message(), message_id="", subject=rec["subject"], sender="",
                    text=rec["text"])
@@ -229,6 +231,10 @@ def decide(path: str, rec: dict[str, Any], rules: RuleSet) -> Decision:
         r = classify(env, docs, rules)
     except Exception as e:
         return Decision(path, error=f"{type(e).__name__}: {e}")
+    if rec["suppress"]:  # soft hits only: the request evidence settles them (screen.settle)
+        verdict = ScreenResult(True, rec["rule"], rec["reason"], tuple(tuple(h) for h in rec.get("hits", [])), soft=True)
+        if settle(verdict, *request_evidence(env, r)).suppress:
+            return Decision(path, suppress=True, rule=rec["rule"])
     return Decision(path, request_type=r.request_type, missing=tuple(sorted(r.missing)))
 
 

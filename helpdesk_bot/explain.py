@@ -90,7 +90,7 @@ def explain(path: str, config: Config, rules: RuleSet) -> str:
         "",
     ]
     out += _screening(a)
-    if a.result is None:
+    if a.result is None or a.verdict.suppress:
         out += ["", "DECISION: suppressed: no ticket reply is sent to a machine (recorded and shown in the digest)."]
         return "\n".join(out) + "\n"
     out += [""] + _attachments(a, rules)
@@ -101,15 +101,23 @@ def explain(path: str, config: Config, rules: RuleSet) -> str:
 
 
 def _screening(a: Analysis) -> list[str]:
+    """Every rule that hit, hard or soft, and why request evidence did or did not lift a soft one."""
+    from .screen import SOFT_RULES
+
     v = a.verdict
     lines = ["SCREENING"]
     if v.suppress:
-        lines.append(f"  suppressed by rule {v.rule}: {v.reason}")
+        kind = "soft signals only, and no request evidence lifts them" if v.soft else "a hard (machine) signal"
+        lines.append(f"  suppressed by rule {v.rule} ({kind}): {v.reason}")
+    elif v.overridden:
+        lines.append("  not suppressed: only soft signals hit, and the mail carries request evidence")
     else:
         lines.append("  not suppressed: no bounce, auto-reply, list or own-address rule decided")
     for name, reason in v.hits:
-        if not (v.suppress and name == v.rule):
-            lines.append(f"  hit {name}: {reason}")
+        strength = "soft" if name in SOFT_RULES else "hard"
+        lines.append(f"  hit {name} [{strength}]: {reason}")
+    if v.overridden:
+        lines.append(f"  EVIDENCE OVERRIDES the soft hit(s): {v.overridden}")
     for name, reason in a.env.unreadable:
         lines.append(f"  attachment {name!r} could not be decoded: {reason}")
     return lines

@@ -15,6 +15,7 @@ from .analysis import Analysis, MemoryCache
 from .config import Config
 from .documents import DocumentCache
 from .ruleset import RuleSet
+from .screen import SOFT_RULES
 
 __all__ = ["Analysis", "MemoryCache", "analyse", "classify_file", "explain_file", "to_json"]
 
@@ -36,21 +37,28 @@ def to_json(path: str, a: Analysis) -> dict[str, Any]:
         "suppress_rule": a.verdict.rule or None,
         "fields": {},
         "reasons": [f"{n}: {r}" for n, r in a.verdict.hits],
+        "screening": [{"rule": n, "reason": r, "soft": n in SOFT_RULES} for n, r in a.verdict.hits],
+        "evidence_override": a.verdict.overridden or None,
         "attachments": [],
         "lacking_data": [],
         "message_id": a.env.message_id,
         "subject": a.env.subject,
         "from": a.env.sender,
     }
-    if a.result is not None:
+    if a.result is not None and not a.verdict.suppress:
         r = a.result
         out.update(
             request_type=r.request_type, documents=r.documents, missing=r.missing,
             fields=redaction.redact_mapping(r.fields), field_problems=r.field_problems,
-            reasons=r.reasons, lacking_data=r.lacking_data,
+            reasons=[f"screen:{n}: {x}" for n, x in a.verdict.hits] + r.reasons, lacking_data=r.lacking_data,
             attachments=[{"filename": d.filename, "kind": d.kind, "method": d.method,
-                          "documents": [x.doc_id for x in att.documents], "error": d.error or None}
+                          "documents": [x.doc_id for x in att.documents], "error": d.error or None,
+                          "pages": d.pages or None,
+                          "found": [{"document": x.doc_id, "pages": [x.page, x.end], "how": x.how, "matched": x.matched}
+                                    for x in att.documents]}
                          for d, att in zip(a.docs, r.attachments)],
+            documents_found=[{"document": x.doc_id, "filename": att.filename, "pages": [x.page, x.end], "how": x.how}
+                             for att in r.attachments for x in att.documents],
         )
     return out
 

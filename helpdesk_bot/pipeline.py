@@ -26,7 +26,7 @@ from . import quarantine as quarantining
 from . import redact as redaction
 from . import metrics
 from .analysis import Analysis, analyse, redact_document
-from .classify import Classification, decide, merge_lacking
+from .classify import Classification, Hit, decide, merge_lacking
 from .config import Config
 from .documents import DocumentText
 from .envelope import Envelope
@@ -35,6 +35,7 @@ from .office_hours import OfficeCalendar, format_datetime_id
 from .ratelimit import over_limit
 from .replies import Outgoing, Renderer, reply_subject
 from .ruleset import RequestType, RuleSet
+from .screen import evidence_note, screening_summary, settle
 from .sources.base import SourceMessage
 from .tickets import Store, Ticket
 from .trust import sender_authentication
@@ -167,8 +168,15 @@ class Pipeline:
     def _process(self, msg: SourceMessage, a: Analysis) -> Outcome:
         env, verdict = a.env, a.verdict
         assert env is not None and verdict is not None
+        if verdict.suppress and verdict.soft and a.result is not None:
+            # Soft hits the mail's own evidence did not lift: a reply in a ticket's thread still does.
+            ticket_id = self._thread(env)
+            if ticket_id and self.store.ticket(ticket_id) is not None:
+                verdict = settle(verdict, [f"a reply in the thread of ticket {ticket_id}"])
         if verdict.suppress:
-            return self._record_only(msg, env, "suppressed", verdict.rule, verdict.reason)
+            return self._record_only(msg, env, "suppressed", verdict.rule, screening_summary(verdict))
+        if verdict.overridden and a.result is not None:
+            a.result.hits.insert(0, Hit("screen:evidence", evidence_note(verdict)))
         previous = self.store.message_outcome(env.message_id)
         if previous is not None:
             return self._record_only(msg, env, "duplicate", "same-message-id",

@@ -8,6 +8,15 @@ named rules in the way GNU Mailman arranges its moderation rules: each rule has 
 and a ``description`` and answers "did I hit, and why?". Every rule runs, so the digest can
 show all the evidence, and the first hit names the suppression.
 
+Rules are *hard* (a machine wrote this: DSN/MDN, Auto-Submitted, list headers, our own
+address, an empty Return-Path, mailer-daemon ...) or *soft* (a person may well have written
+it: the helpdesk in Bcc, a "[Penting]" tag, bulk wording, an unsolicited offer). A hard hit
+suppresses outright. A soft hit suppresses only a mail that carries no request evidence (a
+recognised document, a ticket id, a request in the text): government staff do Bcc the
+helpdesk on real requests, and answering a newsletter costs less than losing a request.
+``screen`` returns the verdict before the evidence is known (``soft`` tells the caller to look);
+``settle`` applies the evidence once documents and classification are known.
+
 Headers are the strong evidence (RFC 3834 ``Auto-Submitted``, RFC 2369/2919 list headers,
 RFC 3464/8098/5965 reports). Subjects and the first lines of the body are the fallback for
 the many auto-responders that set no header at all; those checks use only phrases that a
@@ -21,7 +30,7 @@ import email.message
 import email.utils
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from .envelope import Envelope
@@ -58,6 +67,18 @@ class ScreenResult:
     rule: str
     reason: str
     hits: tuple[tuple[str, str], ...] = field(default=())
+    #: Only soft rules hit: request evidence may still lift the suppression (see ``settle``).
+    soft: bool = False
+    #: Why request evidence overrode the soft hits (empty when it did not).
+    overridden: str = ""
+
+    @property
+    def soft_hits(self) -> tuple[tuple[str, str], ...]:
+        return tuple(h for h in self.hits if h[0] in SOFT_RULES)
+
+    @property
+    def hard_hits(self) -> tuple[tuple[str, str], ...]:
+        return tuple(h for h in self.hits if h[0] not in SOFT_RULES)
 
 
 @dataclass(frozen=True)
@@ -67,6 +88,8 @@ class Rule:
     name: str
     description: str
     test: Callable[[Envelope, ScreenContext], str | None] = field(repr=False, compare=False)
+    #: A person may write this too: request evidence lifts the suppression.
+    soft: bool = False
 
     def check(self, env: Envelope, ctx: ScreenContext) -> str | None:
         return self.test(env, ctx)
@@ -467,6 +490,29 @@ def _bulk_body(env: Envelope, ctx: ScreenContext) -> str | None:
     return f"Body offers to unsubscribe ({m.group(0)!r}): bulk mail" if m else None
 
 
+#: Unsolicited commercial offers: loans, SBU/SKK certificate services, SEO and marketing.
+#: Only phrases of a seller; "penawaran" alone is a tender's bid, so it never counts.
+_OFFER = re.compile(
+    r"\b(?:penawaran\s+(?:kerja\s*sama|kemitraan|jasa|produk|pinjaman|kredit|dana|modal|layanan\s+(?:seo|digital|website))"
+    r"|pinjaman\s+(?:dana|modal|usaha|online|tunai|tanpa\s+(?:agunan|jaminan))|kredit\s+tanpa\s+agunan"
+    r"|dana\s+tunai|bunga\s+(?:rendah|ringan|mulai|hanya|\d)|pencairan\s+(?:cepat|dana|dalam)"
+    r"|(?:jasa|biro|layanan)\s+(?:pengurusan|pembuatan|perpanjangan|pengajuan)\s+(?:sbu|skk|ska|skt|sertifikat|iujk|nib|siujk)"
+    r"|(?:pengurusan|pembuatan)\s+(?:sbu|skk|ska|skt)\b|sbu\s+(?:dan|&|/)\s+skk|skk\s+(?:dan|&|/)\s+sbu"
+    r"|search\s+engine\s+optimi[sz]ation|jasa\s+seo|optimasi\s+(?:seo|mesin\s+pencari|website|situs)"
+    r"|halaman\s+(?:pertama|satu)\s+(?:di\s+)?google|digital\s+marketing|pemasaran\s+digital"
+    r"|proposal\s+(?:kerja\s*sama|penawaran)|special\s+offer|limited\s+offer|harga\s+(?:promo|spesial|khusus)"
+    r"|diskon\s+\d{1,3}\s*%|promo\s+(?:akhir|spesial|terbatas))",
+    re.I,
+)
+
+
+def _commercial_offer(env: Envelope, ctx: ScreenContext) -> str | None:
+    """A seller's pitch is not a request; suppressed unless the mail also carries a request."""
+    text = f"{env.subject or ''}\n{(env.text or '')[:4000]}"
+    m = _OFFER.search(text)
+    return f"Unsolicited commercial offer ({' '.join(m.group(0).split())[:60]!r})" if m else None
+
+
 # --------------------------------------------------------------------------------------------
 # Subject and body rules (for auto-responders that set no header)
 
@@ -612,32 +658,81 @@ RULES: tuple[Rule, ...] = (
     Rule("machine_sender", "Sender is mailer-daemon, postmaster, no-reply, a list robot ...", _machine_sender),
     Rule("report", "multipart/report or a DSN/MDN/ARF part (bounce, read receipt, abuse report)", _report),
     Rule("failed_recipients", "X-Failed-Recipients and other bounce-only headers", _failed_recipients),
-    Rule("list_subject_tag", "Subject carries a list tag and the helpdesk is not a visible recipient",
-         _list_subject_tag),
-    Rule("undisclosed", "Helpdesk in Bcc of a mail to undisclosed recipients or to the sender", _undisclosed),
-    Rule("spam_flag", "Marked as spam by the receiving server", _spam_flag),
     Rule("executable_attachment", "Carries a program (virus)", _executable_attachment),
-    Rule("forged_date", "Date header no mail program writes, or a year from delivery (spam)", _forged_date),
-    Rule("bulk_body", "Body offers to unsubscribe (newsletter, spam)", _bulk_body),
     Rule("dmarc_fail", "DMARC failed for the From domain (forged sender, no backscatter)", _dmarc_fail),
     Rule("subject", "Subject of an auto-reply or a delivery failure", _subject),
     Rule("body", "The body's first lines are those of an auto-reply or a bounce", _body),
+    # Soft: a person may write like this; request evidence lifts the suppression (settle()).
+    Rule("list_subject_tag", "Subject carries a list tag and the helpdesk is not a visible recipient",
+         _list_subject_tag, soft=True),
+    Rule("undisclosed", "Helpdesk in Bcc of a mail to undisclosed recipients or to the sender", _undisclosed,
+         soft=True),
+    Rule("spam_flag", "Marked as spam by the receiving server", _spam_flag, soft=True),
+    Rule("forged_date", "Date header no mail program writes, or a year from delivery (spam)", _forged_date,
+         soft=True),
+    Rule("bulk_body", "Body offers to unsubscribe (newsletter, spam)", _bulk_body, soft=True),
+    Rule("commercial_offer", "Unsolicited commercial offer (loans, SBU/SKK services, SEO)", _commercial_offer,
+         soft=True),
 )
+
+#: Names of the soft rules (a person may write like this).
+SOFT_RULES = frozenset(r.name for r in RULES if r.soft)
+#: Soft rules that a plain request in the text may lift: how a person addresses a mail
+#: (Bcc, a "[Penting]" tag) says nothing about what it asks. Offers and bulk wording need
+#: stronger evidence (a document, a ticket id, or a request type named in the text).
+ADDRESSING_RULES = frozenset({"list_subject_tag", "undisclosed"})
 
 
 def screen(env: Envelope, ctx: ScreenContext, rules: tuple[Rule, ...] = RULES) -> ScreenResult:
-    """Run every rule; suppress when any hits, naming the first (rules are in priority order)."""
+    """Run every rule and record every hit; suppress when any hits, naming the first hard hit
+    (rules are in priority order), else the first soft one with ``soft=True``."""
     hits: list[tuple[str, str]] = []
+    hard: list[tuple[str, str]] = []
     for rule in rules:
         try:
             reason = rule.check(env, ctx)
         except Exception as e:  # a rule bug must not let a bounce through, nor crash the loop
             reason = f"rule failed ({type(e).__name__}: {e}); suppressed to be safe"
+            hard.append((rule.name, reason))
+            hits.append((rule.name, reason))
+            continue
         if reason:
             hits.append((rule.name, reason))
+            if not rule.soft:
+                hard.append((rule.name, reason))
     if not hits:
         return ScreenResult(suppress=False, rule="", reason="", hits=())
-    return ScreenResult(suppress=True, rule=hits[0][0], reason=hits[0][1], hits=tuple(hits))
+    first = hard[0] if hard else hits[0]
+    return ScreenResult(suppress=True, rule=first[0], reason=first[1], hits=tuple(hits), soft=not hard)
 
 
-__all__ = ["RULES", "Rule", "ScreenContext", "ScreenResult", "screen"]
+def settle(verdict: ScreenResult, strong: list[str], weak: list[str] = ()) -> ScreenResult:  # type: ignore[assignment]
+    """The final verdict once the request evidence is known.
+
+    ``strong`` evidence (a recognised document, a ticket id, a request type named in the text)
+    lifts any soft suppression; ``weak`` evidence (a plain request in the text) lifts only
+    suppressions that rest on how the mail was addressed. Hard hits are never lifted.
+    """
+    if not (verdict.suppress and verdict.soft):
+        return verdict
+    names = {name for name, _ in verdict.hits}
+    why = list(strong) or (list(weak) if names <= ADDRESSING_RULES else [])
+    if not why:
+        return verdict
+    return replace(verdict, suppress=False, overridden="; ".join(why))
+
+
+def screening_summary(verdict: ScreenResult, limit: int = 900) -> str:
+    """The deciding reason, then every other hit: what the messages ledger and digest record."""
+    others = [f"{name}: {reason}" for name, reason in verdict.hits if name != verdict.rule]
+    text = verdict.reason + (f" (also: {'; '.join(others)})" if others else "")
+    return text[:limit]
+
+
+def evidence_note(verdict: ScreenResult) -> str:
+    """Why a soft suppression was lifted, for the ticket's reasons and --explain."""
+    names = ", ".join(name for name, _ in verdict.soft_hits)
+    return f"soft screening hit(s) {names} overridden by request evidence: {verdict.overridden}"
+
+
+__all__ = ["ADDRESSING_RULES", "RULES", "SOFT_RULES", "Rule", "ScreenContext", "ScreenResult", "evidence_note", "screen", "screening_summary", "settle"]

@@ -402,3 +402,67 @@ def test_rate_limit_zero_disables() -> None:
 
     cfg = ScreeningConfig(per_sender_per_hour=0, per_sender_per_day=0, overall_per_hour=0)
     assert over_limit(1000, 1000, 1000, cfg) is None
+
+
+# --------------------------------------------------------------------------------------------
+# Hard and soft signals: evidence before soft signals (issue 11)
+
+
+def test_soft_and_hard_hits_are_all_recorded() -> None:
+    raw = mail(to="undisclosed-recipients:;", headers="Auto-Submitted: auto-generated",
+               body="Buletin bulanan LPSE. Klik di sini untuk unsubscribe.\n")
+    result = run(raw)
+    assert result.suppress and not result.soft
+    assert result.rule == "auto_submitted"  # the hard hit names the suppression
+    assert {"auto_submitted", "undisclosed", "bulk_body"} <= hit_names(result)
+    assert {n for n, _ in result.soft_hits} == {"undisclosed", "bulk_body"}
+
+
+def test_bcc_alone_is_a_soft_suppression() -> None:
+    result = run(mail(to="undisclosed-recipients:;"))
+    assert result.suppress and result.soft and result.rule == "undisclosed"
+
+
+def test_strong_evidence_lifts_a_soft_suppression() -> None:
+    from helpdesk_bot.screen import settle
+
+    result = settle(run(mail(to="undisclosed-recipients:;")), ["document formulir_ubah_jadwal recognised"])
+    assert not result.suppress and "formulir_ubah_jadwal" in result.overridden
+    assert "undisclosed" in hit_names(result)  # the hit stays on record
+
+
+def test_evidence_never_lifts_a_hard_suppression() -> None:
+    from helpdesk_bot.screen import settle
+
+    bounce = run(mail(sender="MAILER-DAEMON@mx.bandungkab.go.id", to="undisclosed-recipients:;"))
+    assert bounce.suppress and not bounce.soft
+    assert settle(bounce, ["document formulir_ubah_jadwal recognised"]).suppress
+
+
+def test_a_plain_request_lifts_bcc_but_not_an_offer() -> None:
+    from helpdesk_bot.screen import settle
+
+    weak = ["a request in the text"]
+    assert not settle(run(mail(to="undisclosed-recipients:;")), [], weak).suppress
+    offer = run(mail(subject="Penawaran kerja sama", body="Kami menawarkan jasa pengurusan SBU dan SKK "
+                     "dengan harga promo. Mohon informasi pengadaan di instansi Bapak/Ibu.\n"))
+    assert offer.suppress and offer.soft and offer.rule == "commercial_offer"
+    assert settle(offer, [], weak).suppress
+    assert not settle(offer, ["document formulir_ubah_jadwal recognised"], weak).suppress
+
+
+@pytest.mark.parametrize("subject,body", [
+    ("Pinjaman dana cepat untuk ASN", "Pinjaman tanpa agunan, bunga rendah, pencairan cepat.\n"),
+    ("Jasa SBU dan SKK Konstruksi", "Kami biro jasa pengurusan SBU, SKK dan sertifikat badan usaha.\n"),
+    ("Proposal SEO website LPSE", "Kami menawarkan jasa SEO agar website Bapak/Ibu tampil di halaman pertama Google.\n"),
+])
+def test_commercial_offers_hit(subject: str, body: str) -> None:
+    assert "commercial_offer" in hit_names(run(mail(subject=subject, body=body)))
+
+
+@pytest.mark.parametrize("subject,body", [
+    ("File penawaran tidak bisa dibuka", "Mohon uji forensik, dokumen penawaran peserta CV Maju tidak bisa dibuka.\n"),
+    ("Ubah jadwal", "Jadwal pemasukan penawaran harga perlu diperpanjang.\n"),
+])
+def test_tender_words_are_not_offers(subject: str, body: str) -> None:
+    assert not run(mail(subject=subject, body=body)).suppress
