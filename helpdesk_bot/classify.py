@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from .documents import DocumentText
 from .envelope import Envelope
 from .fields import extract_fields, find_kode_tender, normalise
-from .recognise import Recognition, recognise
+from .recognise import Recognition, page_text, recognise
 from .ruleset import RequestType, RuleSet
 
 
@@ -168,7 +168,7 @@ def classify(env: Envelope, docs: list[DocumentText], rules: RuleSet) -> Classif
         for r in att.documents:
             if r.doc_id not in found_order:
                 found_order.append(r.doc_id)
-            doc_hits.append(Hit(f"recognised:{r.doc_id}", f"{att.filename} p.{r.page} by {r.how} {r.matched!r} ({r.score:g})"))
+            doc_hits.append(Hit(f"recognised:{r.doc_id}", f"{att.filename} p.{r.pages} by {r.how} {r.matched!r} ({r.score:g})"))
     found = set(found_order)
     unrecognised_text = "\n".join(
         normalise(d.text[:3000]) for d, a in zip(docs, attachments) if not a.documents)
@@ -179,7 +179,9 @@ def classify(env: Envelope, docs: list[DocumentText], rules: RuleSet) -> Classif
         for r in att.documents:
             spec = rules.forms.get(r.doc_id)
             if spec and spec.fields:
-                got = extract_fields(d.text, spec.fields, d.form_values)
+                # Several documents in one scan: each gives the fields of its own pages.
+                text = page_text(d.text, r) if len(att.documents) > 1 else d.text
+                got = extract_fields(text, spec.fields, d.form_values)
                 for k, v in got.values.items():
                     fields.setdefault(k, v)
                 for k, v in got.problems.items():

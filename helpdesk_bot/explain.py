@@ -151,7 +151,8 @@ def _attachments(a: Analysis, rules: RuleSet) -> list[str]:
         lines.append(f"  {i}. {d.filename or '(no name)'}{where}: {d.kind or '?'}, read by {d.method or '-'}{pages}, "
                      f"{len(d.text)} characters of text")
         for r in att.documents:
-            lines.append(f"     RECOGNISED as {r.doc_id} ({rules.form_name(r.doc_id)}) on page {r.page} "
+            where = f"page {r.page}" if r.end == r.page else f"pages {r.pages}"
+            lines.append(f"     RECOGNISED as {r.doc_id} ({rules.form_name(r.doc_id)}) on {where} "
                          f"by {r.how} (score {r.score:g}): {r.matched!r}")
         if att.documents:
             continue

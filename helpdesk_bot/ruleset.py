@@ -39,6 +39,9 @@ class FormSpec:
     patterns: tuple[re.Pattern[str], ...]
     filenames: tuple[re.Pattern[str], ...]
     fields: tuple[FieldSpec, ...] = ()
+    #: Regexes matched only against a letter's subject line (Perihal/Hal): how a letter is
+    #: recognised when its subject does not repeat the document's title word for word.
+    subjects: tuple[re.Pattern[str], ...] = ()
     #: A blank form shipped with the project, attached when the document is missing.
     blank_form: str = ""
     source: str = ""
@@ -87,7 +90,7 @@ class RuleSet:
         return spec.name if spec else doc_id
 
 
-_FORM_KEYS = {"id", "name", "titles", "patterns", "filenames", "field", "blank_form"}
+_FORM_KEYS = {"id", "name", "titles", "patterns", "filenames", "subjects", "field", "blank_form"}
 _FIELD_KEYS = {"name", "labels", "kind"}
 _TYPE_KEYS = {
     "id", "name", "required", "triggers", "keywords", "priority", "keyword_weight", "due_hours",
@@ -204,11 +207,12 @@ def _load_form(path: Path, out: _Collector) -> FormSpec | None:
     titles = _strings(data, "titles", path, text, out)
     patterns = _regexes(data, "patterns", path, text, out, re.I | re.S | re.M)
     filenames = _regexes(data, "filenames", path, text, out, re.I)
+    subjects = _regexes(data, "subjects", path, text, out, re.I)
     if not (titles or patterns or filenames):
         out.add(path, text, "titles", "expected at least one of titles, patterns or filenames")
     return FormSpec(
         id=doc_id, name=str(data.get("name") or doc_id), titles=titles, patterns=patterns,
-        filenames=filenames, fields=tuple(fields),
+        filenames=filenames, fields=tuple(fields), subjects=subjects,
         blank_form=str(path.parent / str(blank)) if blank else "",
         source=str(path),
     )

@@ -73,3 +73,77 @@ def test_hard_signal_with_a_form_attached_stays_suppressed():
     msg = request_mail("Permohonan", "Terlampir.", [("f.pdf", FORM)], headers={"Auto-Submitted": "auto-replied"})
     a = run(msg)
     assert a.verdict.suppress and a.verdict.rule == "auto_submitted" and a.result is None
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. Page-level recognition
+
+KOP = ["PEMERINTAH KABUPATEN GARUT", "DINAS PEKERJAAN UMUM DAN PENATAAN RUANG", "Jalan Merdeka No. 10 Garut", ""]
+LETTER = KOP + [
+    "Nomor : 027/311/PBJ", "Sifat : Penting", "Lampiran : 1 (satu) berkas",
+    "Perihal : Permohonan Reset Kata Sandi Akun Admin", "", "Kepada Yth.", "Kepala UPT LPSE Provinsi Jawa Barat",
+    "di Bandung", "", "Dengan hormat,",
+    "Bersama ini kami lampirkan Surat Keputusan Kepala Dinas tentang",
+    "Penunjukan Administrator Agency",
+    "sebagai kelengkapan permohonan reset kata sandi akun Administrator Agency kami.",
+    "Nama Lengkap : Ir. Budi Santoso", "NIP : 19751203 200003 1 002",
+]
+LETTER_PAGE_2 = ["No. Telepon/HP : 0812-3456-7890", "Alamat Email : budi@garutkab.go.id", "",
+                 "Demikian kami sampaikan, atas perhatian Bapak/Ibu kami ucapkan terima kasih.", "",
+                 "Kepala Dinas,", "", "Ir. Asep Saepudin", "NIP. 19830911 200902 1 001"]
+SK = KOP + ["KEPUTUSAN KEPALA DINAS PEKERJAAN UMUM", "NOMOR : 800/Kep.77-PBJ/2026", "TENTANG",
+            "PENUNJUKAN ADMINISTRATOR AGENCY", "LAYANAN PENGADAAN SECARA ELEKTRONIK", "",
+            "Menimbang : bahwa perlu menunjuk Administrator Agency;", "MEMUTUSKAN",
+            "Nama Lengkap : Rina Marlina, S.E.", "NIP : 19880722 201101 2 005"]
+
+
+def test_a_cover_letter_is_recognised_by_its_subject_never_by_the_sk_it_encloses():
+    from helpdesk_bot.recognise import recognise_text
+
+    found = recognise_text("\n".join(LETTER), RULES)
+    assert [(r.doc_id, r.how) for r in found] == [("surat_permohonan_reset_password", "subject-line")]
+
+
+def test_pages_split_into_documents_with_their_ranges():
+    from helpdesk_bot.recognise import recognise_text
+
+    text = "\f".join(["\n".join(LETTER), "\n".join(LETTER_PAGE_2), "\n".join(SK)])
+    found = recognise_text(text, RULES)
+    assert [(r.doc_id, r.pages) for r in found] == [("surat_permohonan_reset_password", "1-2"), ("sk_admin_agency", "3")]
+
+
+def test_an_unknown_headed_page_ends_the_document_before_it():
+    from helpdesk_bot.recognise import recognise_text
+
+    ktp = "PEMERINTAH PROVINSI JAWA BARAT\nKARTU TANDA PENDUDUK\nNIK : 3205123456780001"
+    found = recognise_text("\f".join(["\n".join(LETTER), ktp, "\n".join(LETTER_PAGE_2)]), RULES)
+    assert [(r.doc_id, r.pages) for r in found] == [("surat_permohonan_reset_password", "1")]
+
+
+def test_two_document_scan_letter_then_sk():
+    """One scanned PDF (no text layer): page 1 the letter, page 2 the SK. Both documents are
+    found with their pages, the request is complete, and each gives the fields of its own page."""
+    from docgen import images_to_pdf
+    from corpus_gen import page_image
+
+    scan = images_to_pdf([page_image(LETTER), page_image(SK)])
+    a = run(request_mail("Mohon bantuan", "Dengan hormat,\nTerlampir surat kami.\n", [("scan0001.pdf", scan)]))
+    assert a.result is not None
+    assert a.result.request_type == "reset_password" and a.result.missing == []
+    line = to_json("x.eml", a)
+    assert [(f["document"], f["pages"]) for f in line["documents_found"]] == [
+        ("surat_permohonan_reset_password", [1, 1]), ("sk_admin_agency", [2, 2])]
+    assert a.result.fields.get("nama_lengkap", "").lower().startswith("ir. budi")  # from the letter, page 1
+
+
+def test_explain_shows_page_ranges_screening_hits_and_the_override(tmp_path):
+    from helpdesk_bot.explain import explain
+
+    pdf = text_pdf("FORMULIR PERMINTAAN UBAH JADWAL", SAMPLE_FIELDS, pages=2)
+    eml = tmp_path / "bcc.eml"
+    eml.write_bytes(request_mail("[Penting] Permohonan", "Terlampir.", [("scan.pdf", pdf)],
+                                 to="undisclosed-recipients:;").as_bytes())
+    out = explain(str(eml), CONFIG, RULES)
+    assert "RECOGNISED as formulir_ubah_jadwal" in out and "on pages 1-2" in out
+    assert "hit undisclosed [soft]" in out and "hit list_subject_tag [soft]" in out
+    assert "EVIDENCE OVERRIDES the soft hit(s): document formulir_ubah_jadwal recognised" in out
