@@ -1,4 +1,14 @@
-"""The command line: thin. Library errors become click errors here and only here."""
+"""The command line: thin. Library errors become click errors here and only here.
+
+Language: the command line speaks English (help, summaries, its own errors). It is the
+operator's and staff's tool on the server, next to click's own messages ("Usage:", "No such
+option"), the config and rules-check errors and the journal, which are all English; mixing in
+Indonesian made one screen flip between the two. What requesters and staff read as *mail*
+(notices, digest, refusals of a command, which mail commands share) stays formal Indonesian.
+
+``--config`` is accepted before or after any command name (``helpdesk-bot --config x.toml run``
+and ``helpdesk-bot run --config x.toml``), or from ``HELPDESK_BOT_CONFIG``.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +22,37 @@ from . import __version__
 from .config import Config, ConfigError, load
 
 
+CONFIG_ENV = "HELPDESK_BOT_CONFIG"
+
+
 class State:
     def __init__(self, config_path: str | None):
         self.config_path = config_path
         self._config: Config | None = None
+
+    def where(self) -> str:
+        """Which configuration is in use, for messages that say where we looked."""
+        if self.config_path:
+            return f"configuration {self.config_path}"
+        import os
+
+        return f"the embedded default configuration (no config.toml in {os.getcwd()})" if self.config.source.startswith("<") \
+            else f"configuration {self.config.source}"
+
+    def store(self, create: bool = False) -> Any:
+        """The configured database; refuses to create one unless ``create`` (run, examples, import).
+
+        A read command run in the wrong folder would otherwise create an empty database there
+        and report "no tickets", which looks like data loss.
+        """
+        from .daemon import open_store
+
+        path = self.config.resolve(self.config.storage.database).absolute()
+        if not create and not path.exists():
+            raise click.ClickException(
+                f"no database at {path} (from {self.where()}); pass --config (or set {CONFIG_ENV}) "
+                "to the deployment's config.toml, or run `helpdesk-bot run --once` first")
+        return open_store(self.config)
 
     @property
     def config(self) -> Config:
@@ -60,9 +97,13 @@ def _setup_logging(config: Config) -> None:
     configure(config.logging.level, config.logging.format)
 
 
+CONFIG_HELP = (f"Configuration file (default: ${CONFIG_ENV}, else config.toml in the working directory, "
+               "else the embedded default). Accepted before or after the command name.")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-              help="Configuration file (default: config.toml in the working directory, else the embedded default).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None, envvar=CONFIG_ENV,
+              show_envvar=True, help=CONFIG_HELP)
 @click.version_option(__version__, prog_name="helpdesk-bot")
 @click.pass_context
 def main(ctx: click.Context, config_path: str | None) -> None:
@@ -71,11 +112,29 @@ def main(ctx: click.Context, config_path: str | None) -> None:
     ctx.obj = State(config_path)
 
 
+def _late_config(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """``--config`` given after the command name: the group's State exists by now; set it there."""
+    if value is not None:
+        ctx.ensure_object(State).config_path = value
+
+
+def _accept_config_everywhere(group: click.Group) -> None:
+    """Give every command and sub-group (including those other modules register) ``--config``."""
+    for cmd in group.commands.values():
+        if not any(p.name == "late_config" for p in cmd.params):
+            cmd.params.append(click.Option(["--config", "late_config"], type=click.Path(dir_okay=False),
+                                           expose_value=False, callback=_late_config, help=CONFIG_HELP))
+        if isinstance(cmd, click.Group):
+            _accept_config_everywhere(cmd)
+
+
 # -- run ----------------------------------------------------------------------------------------
 
 
 @main.command()
-@click.option("--once", is_flag=True, help="Process everything waiting in every mailbox, send the outbox, and exit 0.")
+@click.option("--once", is_flag=True,
+              help="Process everything waiting in every mailbox, send the outbox, and exit: 0 when every "
+                   "mailbox was read and every reply delivered, 1 otherwise (a deployment check).")
 @pass_state
 def run(state: State, once: bool) -> None:
     """Run the daemon (IDLE where the server offers it, polling otherwise)."""
@@ -86,8 +145,19 @@ def run(state: State, once: bool) -> None:
         summary = daemon.run_once()
         parts = ", ".join(f"{k}: {v}" for k, v in sorted(summary.counts.items())) or "no new mail"
         click.echo(f"processed: {parts}; sent: {summary.sent}, retrying: {summary.retried}, failed: {summary.failed}", err=True)
-        for err in summary.errors:
+        problems = list(summary.errors)
+        if summary.retried or summary.failed:
+            from .queries import undelivered
+
+            store = state.store()
+            try:
+                problems += [f"reply not delivered: {row}" for row in undelivered(store)]
+            finally:
+                store.close()
+        for err in problems:
             click.echo(f"error: {err}", err=True)
+        if problems:
+            raise click.exceptions.Exit(1)
         return
     daemon.run_forever()
 
@@ -104,9 +174,20 @@ def classify(state: State, files: tuple[str, ...], as_json: bool, explain: bool)
     """Classify saved .eml files without touching any mailbox, database or SMTP server."""
     from .offline import classify_file, explain_file
 
+    from pathlib import Path
+
     config = state.config
     rules = state.rules()
+    unreadable = 0
     for path in files:
+        if not Path(path).is_file():
+            # Every file still gets its line (DESIGN), and the exit code says something was wrong.
+            unreadable += 1
+            result = {"path": path, "request_type": None, "documents": [], "missing": [], "suppress": False,
+                      "suppress_reason": None, "fields": {}, "reasons": [], "error": "file not found"}
+            click.echo(json.dumps(result, ensure_ascii=False) if as_json else f"{path}: error: file not found",
+                       err=not as_json)
+            continue
         if explain:
             click.echo(explain_file(path, config, rules))
             continue
@@ -121,6 +202,8 @@ def classify(state: State, files: tuple[str, ...], as_json: bool, explain: bool)
             else:
                 missing = ", ".join(result["missing"]) or "-"
                 click.echo(f"{path}: {result['request_type']}; documents: {', '.join(result['documents']) or '-'}; missing: {missing}")
+    if unreadable:
+        raise click.ClickException(f"{unreadable} of {len(files)} file(s) not found")
 
 
 # -- tickets ------------------------------------------------------------------------------------
@@ -131,24 +214,49 @@ def tickets() -> None:
     """Tickets in the database."""
 
 
+def _date_option(name: str, help_text: str) -> Any:
+    return click.option(name, type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help=help_text)
+
+
 @tickets.command("list")
 @click.option("--json", "as_json", is_flag=True, help="A JSON array of ticket objects.")
-@click.option("--status", multiple=True, help="Only tickets in this status (repeatable).")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row (times in the helpdesk time zone).")
+@click.option("--status", multiple=True, metavar="STATUS",
+              help="Only this status (repeatable): baru, menunggu_kelengkapan, antre, diproses, selesai, "
+                   "ditolak; or 'open' for the first four.")
+@click.option("--type", "request_types", multiple=True, metavar="TYPE", help="Only this request type id (repeatable).")
+@click.option("--requester", default=None, help="Requester address or name contains this text.")
+@click.option("--agency", default=None, help="The agency (Satuan Kerja / Instansi field, or the requester's domain) contains this text.")
+@click.option("--tender", default=None, help="Kode tender equals this.")
+@_date_option("--since", "Created on or after this day (YYYY-MM-DD, helpdesk time zone).")
+@_date_option("--until", "Created on or before this day (YYYY-MM-DD, helpdesk time zone).")
+@click.option("--search", default=None, help="Text in the subject, fields, requester or staff notes.")
 @pass_state
-def tickets_list(state: State, as_json: bool, status: tuple[str, ...]) -> None:
-    """List tickets, urgent first, oldest first."""
-    from .daemon import open_store
+def tickets_list(state: State, as_json: bool, as_csv: bool, status: tuple[str, ...], request_types: tuple[str, ...],
+                 requester: str | None, agency: str | None, tender: str | None, since: Any, until: Any,
+                 search: str | None) -> None:
+    """List tickets, urgent first, oldest first; the filters combine (AND)."""
+    from .queries import QueryError, TicketFilter, assignees, csv_text, search_tickets
 
-    store = open_store(state.config)
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
+    wanted = TicketFilter(statuses=status, types=request_types, requester=requester, agency=agency, tender=tender,
+                          since=since.date() if since else None, until=until.date() if until else None,
+                          search=search, timezone=state.config.helpdesk.timezone,
+                          known_types=tuple(state.rules().types) if request_types else ())
+    store = state.store()
     try:
-        if status:
-            rows = store.tickets(f"status IN ({','.join('?' * len(status))})", tuple(status))
-        else:
-            rows = store.tickets()
+        rows = search_tickets(store, wanted)
+        assigned = assignees(store, [t.id for t in rows]) if as_csv else {}
+    except QueryError as e:
+        raise click.BadParameter(str(e), param_hint=e.option) from e
     finally:
         store.close()
     if as_json:
         click.echo(json.dumps([t.to_json() for t in rows], ensure_ascii=False, indent=1))
+        return
+    if as_csv:
+        click.echo(csv_text(rows, state.config.helpdesk.timezone, assigned), nl=False)
         return
     if not rows:
         click.echo("no tickets")
@@ -193,6 +301,7 @@ def _register_command_modules() -> None:
 
 
 _register_command_modules()
+_accept_config_everywhere(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

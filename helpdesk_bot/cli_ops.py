@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -120,23 +121,61 @@ def doctor(state: State, timeout: float) -> None:
     click.echo(f"all {len(results)} checks passed")
 
 
+class BarSafeStream:
+    """stderr for log lines while a progress bar is drawn on the same terminal.
+
+    click redraws its bar in place with a carriage return; a log line written in between lands
+    in the middle of the bar and the next redraw overwrites half of it. This stream clears the
+    bar's line before each complete log line and redraws the bar after it, so the terminal
+    shows whole log lines scrolling above one intact bar. Off a terminal (the journal, a pipe)
+    click draws no bar and the lines pass through untouched.
+    """
+
+    def __init__(self, stream: Any, bar: Any):
+        self.stream = stream
+        self.bar = bar
+        self._pending = ""
+
+    def isatty(self) -> bool:
+        return bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        if "\n" not in self._pending:
+            return len(text)
+        lines, self._pending = self._pending.rsplit("\n", 1)
+        tty = self.isatty()
+        if tty:
+            self.stream.write("\r\x1b[K")
+        self.stream.write(lines + "\n")
+        self.stream.flush()
+        if tty:
+            self.bar.render_progress()
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
 @main.command("import")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--mailbox", "mailbox_name", default=None, help="Record the tickets under this mailbox (default: the first).")
 @click.option("--keep-dates/--no-keep-dates", default=True, show_default=True,
               help="Date tickets by the mail's Date header (else by now).")
+@click.option("--closed", is_flag=True,
+              help="History: every new ticket is closed (selesai) on its mail's date, never overdue, never announced.")
 @pass_state
-def import_(state: State, path: Path, mailbox_name: str | None, keep_dates: bool) -> None:
+def import_(state: State, path: Path, mailbox_name: str | None, keep_dates: bool, closed: bool) -> None:
     """Backfill archived mail (mbox, Maildir or a folder of .eml) as tickets, sending no reply.
 
-    Idempotent: a mail already imported (same bytes) is skipped.
+    Idempotent: a mail already imported (same bytes) is skipped. Without --closed the tickets
+    are live (open, with due times); with it they are the record of what was handled already.
+    Creates the database if there is none (an import may come before the first run).
     """
     from .importer import ImportError_, count_messages, import_messages
-
     from .logs import configure
 
     config = state.config
-    configure(config.logging.level, config.logging.format)
     names = [m.name for m in config.mailbox]
     name = mailbox_name or (names[0] if names else "import")
     if mailbox_name and mailbox_name not in names:
@@ -145,9 +184,18 @@ def import_(state: State, path: Path, mailbox_name: str | None, keep_dates: bool
         total = count_messages(path)
     except ImportError_ as e:
         raise click.ClickException(str(e)) from e
-    with click.progressbar(length=total, label=f"importing {path}", file=click.get_text_stream("stderr"),
-                           show_pos=True) as bar:
-        summary = import_messages(path, config, name, keep_dates=keep_dates, progress=bar.update)
+    database = config.resolve(config.storage.database).absolute()
+    if not database.exists():
+        click.echo(f"creating a new database at {database}", err=True)
+    err = click.get_text_stream("stderr")
+    with click.progressbar(length=total, label=f"importing {path}", file=err, show_pos=True) as bar:
+        configure(config.logging.level, config.logging.format, stream=BarSafeStream(err, bar))
+        try:
+            summary = import_messages(path, config, name, keep_dates=keep_dates, progress=bar.update, closed=closed)
+        finally:
+            configure(config.logging.level, config.logging.format)
     click.echo(summary.line())
-    for err in summary.errors[:20]:
-        click.echo(f"  {err}", err=True)
+    for e in summary.errors[:20]:
+        click.echo(f"  {e}", err=True)
+    if summary.counts.get("error"):
+        raise click.exceptions.Exit(1)

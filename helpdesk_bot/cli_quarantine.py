@@ -3,6 +3,7 @@
     helpdesk-bot quarantine list [--json] [--all]
     helpdesk-bot quarantine show ID [--raw]
     helpdesk-bot quarantine retry ID
+    helpdesk-bot quarantine dismiss ID --reason TEXT
     helpdesk-bot purge [--dry-run]
 """
 
@@ -17,19 +18,17 @@ from .cli import State, main, pass_state
 
 
 def _store(state: State):  # noqa: ANN202
-    from .daemon import open_store
-
-    return open_store(state.config)
+    return state.store()
 
 
 @main.group()
 def quarantine() -> None:
-    """Mail that could not be processed, kept with its reason (status open or resolved)."""
+    """Mail that could not be processed, kept with its reason (status open, resolved or dismissed)."""
 
 
 @quarantine.command("list")
 @click.option("--json", "as_json", is_flag=True, help="A JSON array of entries.")
-@click.option("--all", "show_all", is_flag=True, help="Resolved entries too (default: open only).")
+@click.option("--all", "show_all", is_flag=True, help="Resolved and dismissed entries too (default: open only).")
 @pass_state
 def quarantine_list(state: State, as_json: bool, show_all: bool) -> None:
     """List quarantined mail, oldest first."""
@@ -111,6 +110,27 @@ def quarantine_retry(state: State, qid: int) -> None:
         raise click.ClickException(f"#{qid} failed again and stays open: {out.reason}")
     click.echo(f"#{qid} resolved: {out.kind}" + (f" {out.ticket_id}" if out.ticket_id else "")
                + (f", {len(out.replies)} reply queued" if out.replies else ""))
+
+
+@quarantine.command("dismiss")
+@click.argument("qid", type=int)
+@click.option("--reason", "-r", required=True, help="Why nothing needs doing (kept in the audit trail).")
+@click.option("--actor", default=None, help="Staff name recorded (default: cli:<system user>).")
+@pass_state
+def quarantine_dismiss(state: State, qid: int, reason: str, actor: str | None) -> None:
+    """Close an open entry without processing it (junk, a test, handled by hand)."""
+    import getpass
+
+    from .quarantine import QuarantineError, dismiss
+
+    store = _store(state)
+    try:
+        dismiss(store, qid, reason, actor or f"cli:{getpass.getuser()}")
+    except QuarantineError as e:
+        raise click.ClickException(str(e)) from e
+    finally:
+        store.close()
+    click.echo(f"#{qid} dismissed: {reason.strip()}")
 
 
 @main.command()

@@ -3,7 +3,10 @@ or one .eml file) backfilled as tickets, without sending any reply.
 
 Each mail goes through the daemon's own Pipeline, so an imported mail ends exactly as a live one
 would (a ticket, a follow-up, a recorded suppression or duplicate, a quarantine entry), except
-that nothing is put in the outbox: the replies are withheld and an event says so. The ledger key
+that nothing is put in the outbox: the replies are withheld and an event says so. With
+``closed=True`` (``import --closed``, for history that was handled long ago) each new ticket is
+closed as ``selesai`` on the mail's own date in the same transaction that creates it, so it never
+shows as overdue, gets no reminder and is never announced to its requester. The ledger key
 is ``import:<sha256 of the bytes>``, so running the same import again skips what is done, and a
 mail that also arrives (or arrived) through a mailbox is recognised by its Message-ID.
 """
@@ -28,6 +31,8 @@ from .config import Config
 from .pipeline import Pipeline
 from .sources.base import SourceMessage
 
+CLOSED_STATUSES = ("selesai", "ditolak")
+
 log = structlog.get_logger("helpdesk_bot.importer")
 
 
@@ -38,12 +43,19 @@ class ImportError_(Exception):
 class ImportPipeline(Pipeline):
     """The daemon's pipeline with every reply withheld (and recorded as withheld)."""
 
-    def __init__(self, *args: Any, **kwargs: Any):
+    def __init__(self, *args: Any, closed: bool = False, **kwargs: Any):
         kwargs.setdefault("hooks", [])  # no staff command in an archive may send a notice
         super().__init__(*args, **kwargs)
+        self.closed = closed
 
     def _reply(self, ticket: Any, *args: Any, **kwargs: Any) -> list[str]:
         self.store.add_event(ticket.id, "reply_withheld", reason="imported from an archive: no reply is sent")
+        if self.closed and not kwargs.get("update") and ticket.status not in CLOSED_STATUSES:
+            # Inside the transaction that created the ticket: it is born closed, or not at all.
+            self.store.update_ticket(ticket.id, status="selesai", closed_at=ticket.created_at,
+                                     next_reminder_at=None, urgent=False)
+            self.store.add_event(ticket.id, "closed_on_import", old=ticket.status, new="selesai",
+                                 reason="imported as history (import --closed)")
         return []
 
 
@@ -55,10 +67,13 @@ class ImportSummary:
     tickets: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
+    closed: bool = False
+
     def line(self) -> str:
         parts = ", ".join(f"{k}: {v}" for k, v in sorted(self.counts.items())) or "nothing"
         skipped = self.counts.get("already_done", 0)
-        return (f"imported {self.total} mail(s) from {self.path}: {parts}; {len(self.tickets)} new ticket(s), "
+        state = " (closed as history)" if self.closed else ""
+        return (f"imported {self.total} mail(s) from {self.path}: {parts}; {len(self.tickets)} new ticket(s){state}, "
                 f"{skipped} already imported, no reply sent")
 
 
@@ -139,7 +154,7 @@ def mail_date(raw: bytes) -> dt.datetime | None:
 
 
 def import_messages(path: Path, config: Config, mailbox_name: str, keep_dates: bool = True,
-                    progress: Callable[[int], Any] | None = None) -> ImportSummary:
+                    progress: Callable[[int], Any] | None = None, closed: bool = False) -> ImportSummary:
     from .daemon import open_store
     from .reload import RulesHolder
     from .tickets import utcnow
@@ -150,8 +165,8 @@ def import_messages(path: Path, config: Config, mailbox_name: str, keep_dates: b
     if keep_dates:
         # Dates the ticket, its events and its due time by when the mail was sent, not by now.
         store.clock = lambda: current[0] or utcnow()
-    pipeline = ImportPipeline(config, store, rules.get)
-    summary = ImportSummary(str(path))
+    pipeline = ImportPipeline(config, store, rules.get, closed=closed)
+    summary = ImportSummary(str(path), closed=closed)
     try:
         for where, raw in iter_messages(path):
             summary.total += 1

@@ -4,13 +4,17 @@ A mail that fails anywhere in the pipeline (parse, documents, classify, template
 database constraint) ends as one row of the ``quarantine`` table, committed together with its
 ledger row (outcome ``quarantined``), so it is never lost and never blocks the mail behind it.
 
-The ``status`` column has two values, and the digest shows only ``open`` rows:
+The ``status`` column has three values, and the digest shows only ``open`` rows:
 
 * ``open``: not processed yet; ``raw`` holds the original mail for ``quarantine retry``.
 * ``resolved``: a later run (``helpdesk-bot quarantine retry ID``) gave the mail a real outcome
   (ticket, follow-up, duplicate, suppression); the ledger row was replaced by that outcome in
   the same transaction, an event ``quarantine_resolved`` records it, and ``raw`` is cleared,
   since the outcome is kept elsewhere and the original is still in the mailbox.
+
+* ``dismissed``: staff looked and decided the mail needs nothing (``quarantine dismiss ID
+  --reason ...``: junk, a test, handled by hand); an event ``quarantine_dismissed`` keeps who and
+  why, ``raw`` is cleared, and the ledger row stays ``quarantined`` (that is what happened to it).
 
 A retry that fails again keeps the row ``open``, adds 1 to ``retries`` and stores the new
 reason and traceback.
@@ -36,6 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 OPEN = "open"
 RESOLVED = "resolved"
+DISMISSED = "dismissed"
 
 #: SQLite messages that mean "the database cannot take writes right now", whatever the mail.
 _TRANSIENT_SQLITE = (
@@ -104,7 +109,7 @@ def entry(store: Store, qid: int) -> dict[str, Any]:
         raise QuarantineError(f"no quarantine entry #{qid}")
     row["events"] = [
         {**e, "detail": json.loads(e["detail"] or "{}")}
-        for e in store.query("SELECT * FROM events WHERE kind IN ('quarantined', 'quarantine_resolved') "
+        for e in store.query("SELECT * FROM events WHERE kind IN ('quarantined', 'quarantine_resolved', 'quarantine_dismissed') "
                              "AND json_extract(detail, '$.quarantine_id') = ? ORDER BY id", (qid,))]
     ledger = store.one("SELECT outcome, rule, reason, ticket_id, processed_at FROM messages WHERE mailbox = ? AND key = ?",
                        (row["mailbox"], row["key"]))
@@ -131,10 +136,25 @@ def retry(pipeline: Pipeline, qid: int) -> Outcome:
     return pipeline.process(msg)
 
 
+def dismiss(store: Store, qid: int, reason: str, actor: str) -> None:
+    """Close an open entry without processing it; the reason and who decided go in the audit trail."""
+    if not reason.strip():
+        raise QuarantineError("dismissing needs a reason (--reason), kept in the audit trail")
+    with store.transaction():
+        row = store.one("SELECT id, status, mailbox, key FROM quarantine WHERE id = ?", (qid,))
+        if row is None:
+            raise QuarantineError(f"no quarantine entry #{qid}")
+        if row["status"] != OPEN:
+            raise QuarantineError(f"quarantine entry #{qid} is {row['status']}, not open")
+        store.conn.execute("UPDATE quarantine SET status = ?, raw = NULL WHERE id = ?", (DISMISSED, qid))
+        store.add_event(None, "quarantine_dismissed", actor=actor, quarantine_id=qid, mailbox=row["mailbox"],
+                        key=row["key"], reason=reason.strip()[:1000])
+
+
 def count_open(store: Store) -> int:
     row = store.one("SELECT COUNT(*) AS n FROM quarantine WHERE status = ?", (OPEN,))
     return int(row["n"]) if row else 0
 
 
-__all__ = ["OPEN", "RESOLVED", "QuarantineError", "RetryMessage", "count_open", "entries", "entry",
+__all__ = ["DISMISSED", "OPEN", "RESOLVED", "QuarantineError", "dismiss", "RetryMessage", "count_open", "entries", "entry",
            "is_retry", "is_transient", "iso", "resolve", "retry"]

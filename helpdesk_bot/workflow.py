@@ -246,11 +246,12 @@ def _check_action(ticket: Ticket, action: str, text: str, attachments: list[Atta
 
 
 def act(store: Store, pipeline: Pipeline, ticket_id: str, action: str, actor: str, text: str = "",
-        attachments: list[AttachmentData] | None = None, via: str = "cli") -> ActResult:
+        attachments: list[AttachmentData] | None = None, via: str = "cli", notify: bool = True) -> ActResult:
     """Do one staff action on a ticket: status change, event, notice to the requester.
 
     Call it inside ``store.transaction()`` (the pipeline's, or the CLI's own), so the change,
-    its event and the notice in the outbox commit together or not at all.
+    its event and the notice in the outbox commit together or not at all. ``notify=False``
+    (the CLI's ``--quiet``) changes the ticket without a notice, recorded as withheld.
     """
     from .redact import redact
 
@@ -280,7 +281,11 @@ def act(store: Store, pipeline: Pipeline, ticket_id: str, action: str, actor: st
                         attachments=[a[0] for a in attachments], notes=notes)
     updated = store.ticket(ticket.id)
     assert updated is not None
-    replies = _send_notice(store, pipeline, updated, rt, action, safe_text, attachments)
+    if notify:
+        replies = _send_notice(store, pipeline, updated, rt, action, safe_text, attachments)
+    else:
+        replies = []
+        store.add_event(ticket.id, "reply_withheld", actor=actor, reason="staff chose no notice (--quiet)")
     log.info("ticket_action", ticket=ticket.id, action=action, actor=actor, via=via,
              old=ticket.status, new=new_status, replies=len(replies))
     return ActResult(ticket.id, action, ticket.status, new_status, replies, notes)
