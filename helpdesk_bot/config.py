@@ -136,8 +136,19 @@ class HelpdeskConfig:
     #: Addresses the daemon never answers (its own, besides every mailbox address).
     own_addresses: tuple[str, ...] = ()
     timezone: str = "Asia/Jakarta"
-    #: Signature shown under every reply.
+    #: First line of the signature under every reply (the team).
     signature: str = "Helpdesk LPSE Provinsi Jawa Barat"
+    #: The letterhead under it: the Balai's name, address, phone and website, as on its letters.
+    office: str = "Balai Layanan Pengadaan Secara Elektronik Provinsi Jawa Barat"
+    address: str = ""
+    phone: str = ""
+    website: str = "https://lpse.jabarprov.go.id"
+
+    @property
+    def letterhead(self) -> tuple[str, ...]:
+        """The signature block, line by line, without the empty parts."""
+        phone = f"Telepon {self.phone}" if self.phone else ""
+        return tuple(x for x in (self.signature, self.office, self.address, phone, self.website) if x)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from . import redact as redaction
+from .promises import make_promise
 from .classify import ADMIN_DOCS, Classification, _keyword_score
 from .config import Config
 from .documents import DocumentText
@@ -315,7 +316,8 @@ def template_samples(config: Config, rules: RuleSet) -> dict[str, list[Callable[
             r = _sample_classification(rt, rules, missing)
             ticket = sample_ticket(rt, documents=r.documents, missing=r.missing, fields=r.fields,
                                    lacking=r.lacking_data, urgent=not missing, now=now)
-            ctx = pipeline.ack_context(ticket, rt, r, _sample_docs(), _sample_env(rt), "Akan diproses segera.", update)
+            promise = make_promise(pipeline.calendar, now, rt.target_hours or 4.0, config.helpdesk.timezone)
+            ctx = pipeline.ack_context(ticket, rt, r, _sample_docs(), _sample_env(rt), promise, update)
             add(rt.reply, lambda ren, ctx=ctx, name=rt.reply: ren.render_text(name, **ctx) + (ren.render_html(name, **ctx) or ""))
     try:
         from .workflow import notice_context

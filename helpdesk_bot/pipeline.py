@@ -32,6 +32,8 @@ from .documents import DocumentText
 from .envelope import Envelope
 from .fields import normalise
 from .office_hours import OfficeCalendar, format_datetime_id
+from .people import format_nip, format_phone
+from .promises import Promise, make_promise
 from .ratelimit import over_limit
 from .replies import Outgoing, Renderer, reply_subject
 from .ruleset import RequestType, RuleSet
@@ -39,7 +41,7 @@ from .screen import evidence_note, screening_summary, settle
 from .sources.base import SourceMessage
 from .tickets import Store, Ticket
 from .trust import sender_authentication
-from .workflow import is_urgent
+from .workflow import ONBOARDING_TYPES, is_urgent, stale_dates, stale_note, urgent_stage_end
 
 log = structlog.get_logger("helpdesk_bot.pipeline")
 
@@ -231,18 +233,11 @@ class Pipeline:
 
     # -- when will it be handled ---------------------------------------------------------------
 
-    def schedule(self, rt: RequestType, received: dt.datetime) -> tuple[dt.datetime, dt.datetime, str]:
-        """(start, due, sentence for the requester)."""
-        cal = self.calendar
-        start = cal.next_opening(received)
-        due = cal.add_working_hours(start, rt.due_hours) if rt.due_hours else start
-        if cal.is_open(received):
-            text = (f"Permohonan Saudara diterima pada jam kerja dan akan kami proses paling lambat "
-                    f"{format_datetime_id(due, self.config.helpdesk.timezone)}.")
-        else:
-            text = (f"Permohonan Saudara diterima di luar jam kerja dan akan mulai kami proses pada "
-                    f"{format_datetime_id(start, self.config.helpdesk.timezone)}.")
-        return start, due, text
+    def schedule(self, rt: RequestType, received: dt.datetime) -> tuple[dt.datetime, dt.datetime, Promise]:
+        """(start, internal due time for the digest, the calendar facts the requester is told)."""
+        promise = make_promise(self.calendar, received, rt.target_hours, self.config.helpdesk.timezone)
+        due = self.calendar.add_working_hours(promise.start, rt.due_hours) if rt.due_hours else promise.start
+        return promise.start, due, promise
 
     # -- replies ------------------------------------------------------------------------------
 
@@ -274,7 +269,7 @@ class Pipeline:
             self.store.link_message_id(out.message_id, ticket_id)
 
     def ack_context(self, ticket: Ticket, rt: RequestType, result: Classification, docs: list[DocumentText],
-                    env: Envelope, when: str, update: bool = False) -> dict[str, Any]:
+                    env: Envelope, when: Promise, update: bool = False) -> dict[str, Any]:
         rules = self.rules
         unreadable = [{"filename": d.filename, "reason": UNREADABLE_REASONS.get(d.error, d.error)} for d in docs if d.error]
         labels = {"kode_tender": "Kode Tender", "nama_paket": "Nama Paket", "satuan_kerja": "Satuan Kerja",
@@ -283,16 +278,29 @@ class Pipeline:
                   "telepon": "No. Telepon/HP", "email": "Alamat Email", "nama_peserta": "Nama Peserta",
                   "nama_file": "Nama File", "alasan": "Alasan", "data_tertulis": "Data Tertulis",
                   "data_seharusnya": "Data Seharusnya"}
-        shown = [(labels[k], v) for k, v in ticket.fields.items() if k in labels]
+        shape = {"nip": format_nip, "telepon": format_phone}
+        shown = [(labels[k], shape.get(k, str)(v)) for k, v in ticket.fields.items() if k in labels]
+        first = rt.name.split(" ", 1)[0]
+        noun = "Dokumen" if update else REPLY_NOUNS.get(rt.id, first if first in ("Permintaan", "Permohonan") else "Permohonan")
         return dict(
-            ticket=ticket, requester_name=env.sender_name or ticket.requester_name, type_name=rt.name,
+            ticket=ticket, type_name=rt.name,
             received=[rules.form_name(d) for d in ticket.documents],
             missing=[rules.form_name(d) for d in ticket.missing], lacking=ticket.lacking,
-            unreadable=unreadable, fields=shown, when=when, update=update, urgent=ticket.urgent,
+            unreadable=unreadable, fields=shown, update=update, urgent=ticket.urgent,
+            received_at=when.received_text, start_text=when.start_sentence(noun), target_text=when.target_sentence(),
+            outage=None, urgent_until=self._urgent_until(ticket),
             working_hours_only=rt.working_hours_only, result_by_email=rt.result_by_email,
-            never_store_password=rt.never_store_password, bimtek=rt.id in ("penggantian_admin", "admin_tambahan", "bergabung"),
+            never_store_password=rt.never_store_password, onboarding=rt.id in ONBOARDING_TYPES,
+            staff_decide=rt.id == "permintaan_data", stale_dates=stale_dates(ticket.fields, ticket.created_at, self.calendar),
             blank_forms=False,
         )
+
+    def _urgent_until(self, ticket: Ticket) -> str:
+        """"Senin, 30 November 2026 pukul 15.00 WIB": when the urgent stage ends, for the reply."""
+        if not ticket.urgent:
+            return ""
+        end = urgent_stage_end(ticket.fields, ticket.created_at, self.calendar)
+        return format_datetime_id(end, self.config.helpdesk.timezone) if end else ""
 
     def blank_forms(self, missing: list[str]) -> list[tuple[str, str, bytes]]:
         """The blank forms the project ships for the missing documents, as attachments."""
@@ -307,7 +315,7 @@ class Pipeline:
         return out
 
     def _reply(self, ticket: Ticket, rt: RequestType, result: Classification, docs: list[DocumentText], env: Envelope,
-               when: str, mailbox: str, update: bool = False) -> list[str]:
+               when: Promise, mailbox: str, update: bool = False) -> list[str]:
         allowed, why = self.reply_allowed(env)
         if not allowed:
             self.store.add_event(ticket.id, "reply_withheld", reason=why)
@@ -357,7 +365,8 @@ class Pipeline:
                 missing=result.missing, fields=redaction.redact_mapping(result.fields), lacking=result.lacking_data,
                 reasons=result.reasons[:50], start_at=start, due_at=due if not rt.refuse else None,
                 urgent=not rt.refuse and is_urgent(result.fields, now, self.calendar),
-                closed_at=now if rt.refuse else None)
+                closed_at=now if rt.refuse else None,
+                needs_staff=stale_note(stale) if (stale := stale_dates(result.fields, now, self.calendar)) else None)
             self.store.link_message_id(env.message_id, ticket_id)
             self.store.add_event(ticket_id, "created", actor=env.reply_address, request_type=rt.id,
                                  documents=result.documents, missing=result.missing, mailbox=msg.mailbox,
@@ -446,6 +455,9 @@ class Pipeline:
         log.info("ticket_followup", ticket=ticket.id, new_documents=new_docs, missing=missing, replies=len(replies))
         return out
 
+
+#: What the requester sent, as the acknowledgement names it ("Pesan Bapak/Ibu kami terima ...").
+REPLY_NOUNS = {"lainnya": "Pesan", "gangguan": "Laporan", "status": "Pesan"}
 
 #: Why an attachment could not be read, as the requester reads it.
 UNREADABLE_REASONS = {

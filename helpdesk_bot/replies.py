@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from .config import Config
+from .people import agency_of, format_nip, format_phone
 from .ruleset import RuleSet
 
 _TAG = re.compile(r"\[\s*[A-Z]{1,6}-\d{4}-\d{3,6}\s*\]")
@@ -90,6 +91,8 @@ class Renderer:
             keep_trailing_newline=True,
             autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
         )
+        # The salutation and the numbers in every reply are shaped the same way (people.py).
+        self.env.globals.update(agency_of=agency_of, format_nip=format_nip, format_phone=format_phone)
 
     def render_text(self, name: str, **context: Any) -> str:
         context.setdefault("helpdesk", self.config.helpdesk)

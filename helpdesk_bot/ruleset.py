@@ -56,9 +56,13 @@ class RequestType:
     keywords: tuple[re.Pattern[str], ...]
     priority: int = 0
     keyword_weight: int = 1
+    #: Internal: working hours after which the ticket shows as overdue in the staff's digest.
     due_hours: float = 16.0
     #: Target for the first staff response, in working hours (0: none; the SLA sets none).
     response_hours: float = 0.0
+    #: The office's own target shown to the requester (working hours, rounded up to the half
+    #: hour); 0 = none. The SLA sets no response time, so every shipped rule leaves it off.
+    target_hours: float = 0.0
     working_hours_only: bool = False
     password_reminder: bool = False
     result_by_email: bool = False
@@ -93,7 +97,7 @@ class RuleSet:
 _FORM_KEYS = {"id", "name", "titles", "patterns", "filenames", "subjects", "field", "blank_form"}
 _FIELD_KEYS = {"name", "labels", "kind"}
 _TYPE_KEYS = {
-    "id", "name", "required", "triggers", "keywords", "priority", "keyword_weight", "due_hours",
+    "id", "name", "required", "triggers", "keywords", "priority", "keyword_weight", "due_hours", "target_hours",
     "response_hours", "working_hours_only", "password_reminder", "result_by_email", "never_store_password",
     "refuse", "fallback", "reply",
 }
@@ -221,6 +225,7 @@ def _load_form(path: Path, out: _Collector) -> FormSpec | None:
 _TYPE_SCALARS: tuple[tuple[str, Any, str], ...] = (
     ("priority", int, "an integer"), ("keyword_weight", int, "an integer"), ("due_hours", (int, float), "a number"),
     ("response_hours", (int, float), "a number"),
+    ("target_hours", (int, float), "a number >= 0"),
     ("working_hours_only", bool, "true or false"), ("password_reminder", bool, "true or false"),
     ("result_by_email", bool, "true or false"), ("never_store_password", bool, "true or false"),
     ("refuse", bool, "true or false"), ("fallback", bool, "true or false"), ("reply", str, "a string"),
@@ -239,7 +244,10 @@ def _load_type(path: Path, out: _Collector) -> tuple[RequestType, str] | None:
             if not isinstance(v, typ) or (typ is not bool and isinstance(v, bool)):
                 out.add(path, text, key, f"{key}: expected {expected}, got {v!r}")
                 continue
-            kwargs[key] = float(v) if key in ("due_hours", "response_hours") else v
+            if key == "target_hours" and v < 0:
+                out.add(path, text, key, f"{key}: expected a number >= 0, got {v!r}")
+                continue
+            kwargs[key] = float(v) if key in ("due_hours", "response_hours", "target_hours") else v
     rt = RequestType(
         id=type_id, name=str(data.get("name") or type_id),
         required=_strings(data, "required", path, text, out),

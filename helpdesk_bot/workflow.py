@@ -108,16 +108,55 @@ def _urgency_horizon(received: dt.datetime, calendar: OfficeCalendar) -> dt.date
 
 
 def is_urgent(fields: dict[str, Any], received: dt.datetime, calendar: OfficeCalendar) -> bool:
-    """True when the form's stage (original schedule) ends before staff can act on it."""
+    """True when the form's stage (original schedule) ends after ``received`` but before staff can act.
+
+    A stage that has already ended is not urgent: nothing can be saved by hurrying, and telling
+    the Pokja so would be false. ``stale_dates`` names it instead, to the requester and staff.
+    """
+    return urgent_stage_end(fields, received, calendar) is not None
+
+
+def urgent_stage_end(fields: dict[str, Any], received: dt.datetime, calendar: OfficeCalendar) -> dt.datetime | None:
+    """The end of the stage that makes a request urgent (still ahead, before the horizon), or None."""
     horizon = _urgency_horizon(received, calendar)
     for name in STAGE_FIELDS:
         value = fields.get(name)
         if not isinstance(value, str):
             continue
         end = stage_end(value, calendar.tz)
-        if end is not None and end < horizon:
-            return True
-    return False
+        if end is not None and received <= end < horizon:
+            return end
+    return None
+
+
+#: Date fields checked for being already past, with the label the requester reads.
+DATE_FIELDS = {"jadwal_semula": "Jadwal Semula", "jadwal_perubahan": "Jadwal Perubahan (tanggal yang dimohonkan)"}
+
+
+def stale_dates(fields: dict[str, Any], received: dt.datetime, calendar: OfficeCalendar) -> list[tuple[str, str]]:
+    """(label, value as written) of the form's dates that ended before the mail was received.
+
+    A "Jadwal Semula" twelve days gone, or a requested new date already past, means the form
+    was reused or mistyped: staff are told (``needs_staff``) and the reply names the date.
+    """
+    out = []
+    for name, label in DATE_FIELDS.items():
+        value = fields.get(name)
+        if not isinstance(value, str):
+            continue
+        end = stage_end(value, calendar.tz)
+        if end is not None and end < received:
+            out.append((label, " ".join(value.split())[:120]))
+    return out
+
+
+def stale_note(stale: list[tuple[str, str]]) -> str:
+    """The staff's flag for a ticket with past dates (digest, ``needs_staff``)."""
+    return "Tanggal pada formulir sudah lewat: " + "; ".join(f"{label} {value}" for label, value in stale)
+
+
+#: Types whose request ends only when the User ID is handed over after bimtek (SLA III.b.1.4, III.b.5.3, II.b.4).
+ONBOARDING_TYPES = ("bergabung", "penggantian_admin", "admin_tambahan")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -59,7 +59,8 @@ def test_without_documents_the_subject_decides_and_everything_is_missing():
     r = decide("Mohon perubahan jadwal tender 48658064")
     assert (r.request_type, r.missing) == ("ubah_jadwal", ["formulir_ubah_jadwal"])
     assert r.fields == {"kode_tender": "48658064"}
-    assert decide("Tanya jadwal bimtek").request_type == "lainnya"
+    assert decide("Tanya jadwal bimtek").request_type == "bimtek"  # bimtek is a type of its own (SLA II.b.2-3)
+    assert decide("Pertanyaan tentang penyedia").request_type == "lainnya"
 
 
 def test_cover_letter_mentions_are_not_documents():

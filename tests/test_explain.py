@@ -33,7 +33,7 @@ def test_explain_complete_request_through_the_cli(tmp_path):
     assert "documents missing:  -" in out
     # the reply, rendered with the real template and a placeholder ticket id
     assert f"Subject: [{PLACEHOLDER_TICKET}] Re: Mohon ubah jadwal" in out
-    assert "Yth. Bapak/Ibu Pokja Pemilihan 12" in out and "Formulir Permintaan Ubah Jadwal" in out
+    assert "Yth. Bapak/Ibu di lingkungan Pemerintah Kabupaten Bandung," in out and "Formulir Permintaan Ubah Jadwal" in out
     assert "kode_tender = 48658064" in out
     # nothing written: no database, no outbox
     assert not (tmp_path / "var").exists()

@@ -190,7 +190,7 @@ def test_follow_up_with_the_missing_document_completes_the_ticket(tmp_path, mail
     # The requester answers the acknowledgement from their own mailbox, attaching the SK.
     [ack_raw] = read_inbox(mailbox, "warga")
     ack = parse_mail(ack_raw)
-    assert "Surat Keputusan Penunjukan Administrator Agency" in ack.get_body(("plain",)).get_content()
+    assert "Surat Keputusan Penunjukan/Pengangkatan Administrator Agency" in ack.get_body(("plain",)).get_content()
     follow = request_mail(f"Re: {ack['Subject']}", body="Terlampir SK.", attachments=[SK], sender=WARGA,
                           to=HELPDESK, in_reply_to=str(ack["Message-ID"]))
     deliver(mailbox, follow.as_bytes(), mail_from="warga@example.test")

@@ -50,7 +50,7 @@ def test_request_gives_one_ticket_and_one_threaded_reply(tmp_path):
     assert reply["Auto-Submitted"] == "auto-replied"
     assert reply["To"] == "pokja12@bandungkab.go.id"
     text = body(reply)
-    assert "Yth. Bapak/Ibu Pokja Pemilihan 12" in text and "Formulir Permintaan Ubah Jadwal" in text
+    assert "Yth. Bapak/Ibu di lingkungan Pemerintah Kabupaten Bandung," in text and "Formulir Permintaan Ubah Jadwal" in text
     assert t.id in text
 
 
@@ -72,7 +72,7 @@ def test_missing_document_sent_later_completes_the_ticket(tmp_path):
     [t] = tickets(cfg)
     assert t.status == "menunggu_kelengkapan" and t.missing == ["sk_admin_agency"]
     ack = outbox_mails(cfg)[0]
-    assert "Surat Keputusan Penunjukan Administrator Agency" in body(ack)
+    assert "Surat Keputusan Penunjukan/Pengangkatan Administrator Agency" in body(ack)
     follow = request_mail(f"Re: {ack['Subject']}", body="Terlampir SK.", attachments=[SK],
                           in_reply_to=ack["Message-ID"])
     drop(cfg, follow)

@@ -63,7 +63,7 @@ def test_readers_never_see_a_half_loaded_rule_set(tmp_path):
     def reader() -> None:
         while not stop.is_set():
             rs = holder.get()
-            if len(rs.types) != 9 or len(rs.forms) != 10 or rs.types["ubah_jadwal"].due_hours not in (4.0, 5.0):
+            if len(rs.types) != 12 or len(rs.forms) != 11 or rs.types["ubah_jadwal"].due_hours not in (4.0, 5.0):
                 seen.append(f"inconsistent {rs.version}")
             time.sleep(0.0002)  # yield the GIL: two spinning readers starved the reloads (150 s)
 
@@ -182,7 +182,7 @@ def test_running_daemon_keeps_old_rules_on_a_broken_edit_and_picks_up_the_fix(tm
         daemon.wait_event("daemon_started")
         drop(cfg, request_mail("Mohon ubah jadwal", attachments=[UBAH]))
         bodies = _wait_replies(cfg, 1, daemon)
-        assert "Permintaan Ubah Jadwal Saudara telah kami terima" in bodies[0]
+        assert "menerima Permintaan Ubah Jadwal dari Bapak/Ibu" in bodies[0]
 
         # A broken edit: it renames the type AND has a syntax error; nothing of it may apply.
         rule = tmp_path / "rules" / "ubah_jadwal.toml"
@@ -197,7 +197,7 @@ def test_running_daemon_keeps_old_rules_on_a_broken_edit_and_picks_up_the_fix(tm
 
         drop(cfg, request_mail("Mohon ubah jadwal lagi", attachments=[UBAH]))
         bodies = _wait_replies(cfg, 2, daemon)
-        assert "Permintaan Ubah Jadwal Saudara telah kami terima" in bodies[1]  # old rules still in force
+        assert "menerima Permintaan Ubah Jadwal dari Bapak/Ibu" in bodies[1]  # old rules still in force
         assert "Perubahan Jadwal Tender" not in bodies[1]
 
         # The fix: the rename applies now.
@@ -207,7 +207,7 @@ def test_running_daemon_keeps_old_rules_on_a_broken_edit_and_picks_up_the_fix(tm
         assert ev["reason"] == "files changed" and ev["version"] != ev["previous"]
         drop(cfg, request_mail("Mohon ubah jadwal ketiga", attachments=[UBAH]))
         bodies = _wait_replies(cfg, 3, daemon)
-        assert "Permohonan Perubahan Jadwal Tender Saudara telah kami terima" in bodies[2]
+        assert "menerima Permohonan Perubahan Jadwal Tender dari Bapak/Ibu" in bodies[2]
 
         # SIGHUP reloads at once (systemctl reload).
         n = len(daemon.events())

@@ -163,7 +163,8 @@ def test_urgent_when_stage_ends_before_next_opening() -> None:
     cal = OfficeCalendar(embedded_default().working_hours)
     friday_1700 = wib(2026, 11, 27, 17, 0)  # next opening: Monday 30 November 07.30
     assert is_urgent({"jadwal_semula": "Minggu, 29 November 2026 pukul 23.59"}, friday_1700, cal)
-    assert is_urgent({"jadwal_semula": "27/11/2026 16:00"}, friday_1700, cal)  # already over
+    # Already over: hurrying saves nothing, so not urgent; stale_dates names it instead.
+    assert not is_urgent({"jadwal_semula": "27/11/2026 16:00"}, friday_1700, cal)
     assert not is_urgent({"jadwal_semula": "30 November 2026 pukul 15.00"}, friday_1700, cal)
     assert not is_urgent({"jadwal_semula": "tidak jelas"}, friday_1700, cal)
     assert not is_urgent({}, friday_1700, cal)
@@ -429,7 +430,7 @@ def test_reset_password_notice_never_holds_a_password(tuesday: World) -> None:
     assert "Baru#2026xyz" not in raw
     assert list(notice.iter_attachments()) == []
     assert r.notes and "lampiran tidak dikirim" in r.notes[0]
-    assert "kata sandi tidak pernah dikirimkan" in " ".join(notice.get_body(("plain",)).get_content().split())
+    assert "kata sandi tidak pernah kami kirimkan" in " ".join(notice.get_body(("plain",)).get_content().split())
 
 
 def test_new_request_in_a_closed_tickets_thread_opens_a_new_ticket(tuesday: World) -> None:
@@ -449,3 +450,27 @@ def test_new_request_in_a_closed_tickets_thread_opens_a_new_ticket(tuesday: Worl
     # A reply in the new ticket's thread belongs to the new ticket, not the old one.
     reply_to_new = staff_mail(w, out.ticket_id, "#proses")
     assert w.deliver(reply_to_new).ticket_id == out.ticket_id
+
+
+def test_past_dates_are_stale_not_urgent() -> None:
+    """An ubah_jadwal whose Jadwal Semula ended 12 days ago is flagged and named, never 'urgent'."""
+    from helpdesk_bot.workflow import stale_dates
+
+    cal = OfficeCalendar(embedded_default().working_hours)
+    monday = wib(2026, 11, 30, 9, 0)
+    fields = {"jadwal_semula": "18 November 2026 pukul 16.00", "jadwal_perubahan": "Kamis, 3 Desember 2026"}
+    assert not is_urgent(fields, monday, cal)
+    assert stale_dates(fields, monday, cal) == [("Jadwal Semula", "18 November 2026 pukul 16.00")]
+    both = {**fields, "jadwal_perubahan": "25/11/2026"}
+    assert [label for label, _ in stale_dates(both, monday, cal)] == [
+        "Jadwal Semula", "Jadwal Perubahan (tanggal yang dimohonkan)"]
+    assert stale_dates({"jadwal_semula": "30 November 2026 pukul 15.00"}, monday, cal) == []
+
+
+def test_stale_request_is_flagged_to_staff(tmp_path: Path) -> None:
+    world = make_world(tmp_path, wib(2026, 11, 30, 9, 0))
+    out = world.deliver(ubah_jadwal_request(**{"Jadwal Semula": "18 November 2026"}))
+    ticket = world.store.ticket(out.ticket_id)
+    assert not ticket.urgent and "Jadwal Semula 18 November 2026" in ticket.needs_staff
+    text = " ".join(world.outbox()[0].get_body(("plain",)).get_content().split())
+    assert "tanggal berikut pada formulir telah berlalu" in text and "Jadwal Semula: 18 November 2026" in text
