@@ -167,6 +167,21 @@ class SpecialHours:
     sunday: tuple[str, ...] = ()
 
 
+def _ramadan(name: str, start: str, end: str) -> SpecialHours:
+    week = ("06:30-14:00",)
+    return SpecialHours(name=name, start=start, end=end, monday=week, tuesday=week, wednesday=week,
+                        thursday=week, friday=("06:30-14:30",))
+
+
+#: Ramadan office hours (DOMAIN.md: 2025, Mon-Thu 06.30-14.00, Fri 06.30-14.30). 1447 H began on
+#: 19 February 2026 (government's isbat) and ended on 19 March 2026; its hours are assumed equal to
+#: 2025's until confirmed by the province's circular (Surat Edaran Gubernur) for that year.
+RAMADAN: tuple[SpecialHours, ...] = (
+    _ramadan("Ramadan 1446 H", "2025-03-01", "2025-03-30"),
+    _ramadan("Ramadan 1447 H (jam kerja menunggu konfirmasi surat edaran Gubernur)", "2026-02-19", "2026-03-19"),
+)
+
+
 @dataclass(frozen=True)
 class WorkingHoursConfig:
     """Office hours per weekday as spans; a break is the gap between two spans."""
@@ -184,7 +199,8 @@ class WorkingHoursConfig:
     closed_dates: tuple[str, ...] = ()
     #: Extra open dates (YYYY-MM-DD) that the package lists as holidays.
     open_dates: tuple[str, ...] = ()
-    special: tuple[SpecialHours, ...] = ()
+    #: Date-ranged hours; by default the Ramadan hours the province published (see RAMADAN).
+    special: tuple[SpecialHours, ...] = field(default_factory=lambda: RAMADAN)
 
 
 @dataclass(frozen=True)

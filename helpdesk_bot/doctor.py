@@ -16,6 +16,7 @@ import ssl
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from .config import Config, ConfigError, MailboxConfig, load
@@ -48,7 +49,35 @@ def run_checks(config_path: str | None, timeout: float = 10.0) -> list[Check]:
     out += check_tesseract()
     out.append(check_rules(config))
     out.append(check_trust(config))
+    out.append(check_holidays(config))
     return out
+
+
+def check_holidays(config: Config, today: "date | None" = None) -> Check:
+    """Next year's cuti bersama must be known, or the office would count them as working days.
+
+    The decree comes late in the year and an old ``holidays`` package knows nothing of it: a
+    Pokja's acknowledgement would then promise work on a day the office is closed.
+    """
+    import datetime as dt
+
+    import holidays
+
+    today = today or dt.date.today()
+    year = today.year + 1
+    categories = tuple(c for c in config.working_hours.holiday_categories if c != "public") or ("government",)
+    try:
+        known = holidays.country_holidays("ID", years=year, categories=categories, language="id")
+    except Exception as e:  # an old package without the category
+        known, why = {}, f"{type(e).__name__}: {e}"
+    else:
+        why = ""
+    local = [d for d in config.working_hours.closed_dates if d.startswith(f"{year}-")]
+    if known or local:
+        return Check("holidays", "OK", f"holidays {holidays.__version__}: {len(known)} cuti bersama day(s) of {year} "
+                     f"known, {len(local)} local closed date(s)")
+    return Check("holidays", "WARN", f"holidays {holidays.__version__} knows no cuti bersama for {year} {why}".strip(),
+                 f"pip install -U holidays, or list {year}'s cuti bersama in [working_hours] closed_dates")
 
 
 def check_trust(config: Config) -> Check:

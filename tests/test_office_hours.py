@@ -380,3 +380,31 @@ def test_add_working_hours_is_monotone(cal: OfficeCalendar, t: datetime, h1: flo
 def test_add_then_measure_round_trips(cal: OfficeCalendar, t: datetime, h: float) -> None:
     end = cal.add_working_hours(t, h)
     assert cal.working_hours_between(t, end) == pytest.approx(h, abs=1e-6)
+
+
+def test_ramadan_hours_are_in_the_default_config():
+    """DOMAIN.md: the province's Ramadan hours, by date range, without any config file."""
+    from helpdesk_bot.config import embedded_default
+
+    cal = OfficeCalendar(embedded_default().working_hours)
+    wib = ZoneInfo("Asia/Jakarta")
+    # Ramadan 1447 H: Monday 2 March 2026 opens at 06.30 and closes at 14.00, no lunch break.
+    assert cal.is_open(datetime(2026, 3, 2, 6, 45, tzinfo=wib))
+    assert cal.is_open(datetime(2026, 3, 2, 12, 30, tzinfo=wib))
+    assert not cal.is_open(datetime(2026, 3, 2, 14, 30, tzinfo=wib))
+    assert cal.is_open(datetime(2026, 3, 6, 14, 15, tzinfo=wib))  # Friday until 14.30
+    # Ramadan 1446 H (2025) likewise; ordinary hours again after it.
+    assert not cal.is_open(datetime(2025, 3, 3, 15, 0, tzinfo=wib))
+    assert cal.is_open(datetime(2026, 4, 6, 15, 0, tzinfo=wib))
+
+
+def test_doctor_checks_next_years_cuti_bersama():
+    from datetime import date
+
+    from helpdesk_bot.config import embedded_default
+    from helpdesk_bot.doctor import check_holidays
+
+    ok = check_holidays(embedded_default(), today=date(2026, 12, 2))
+    assert ok.status == "OK" and "of 2027" in ok.detail
+    far = check_holidays(embedded_default(), today=date(2098, 1, 5))  # nobody knows 2099's decree
+    assert far.status == "WARN" and "2099" in far.detail and "closed_dates" in far.fix
