@@ -136,6 +136,9 @@ class HelpdeskConfig:
     #: Addresses the daemon never answers (its own, besides every mailbox address).
     own_addresses: tuple[str, ...] = ()
     timezone: str = "Asia/Jakarta"
+    #: Groups of one agency's addresses that count as one requester: mail from any of them
+    #: may follow up on, confirm and receive the data of a ticket opened by another.
+    requester_aliases: tuple[tuple[str, ...], ...] = ()
     #: First line of the signature under every reply (the team).
     signature: str = "Helpdesk LPSE Provinsi Jawa Barat"
     #: The letterhead under it: the Balai's name, address, phone and website, as on its letters.
@@ -469,6 +472,10 @@ def _validate_trust(cfg: Config) -> None:
         raise ConfigError(f, "staff.require_authentication",
                           "expected true: staff commands always need an aligned authentication pass or a "
                           "trusted relay (THREATS.md); remove the key")
+    for i, group in enumerate(cfg.helpdesk.requester_aliases):
+        if len(group) < 2 or any("@" not in a for a in group):
+            raise ConfigError(f, f"helpdesk.requester_aliases[{i}]",
+                              f"expected a list of two or more email addresses, got {list(group)!r}")
     for key, values in (("staff.trusted_relays", cfg.staff.trusted_relays),
                         ("screening.receiving_hosts", cfg.screening.receiving_hosts),
                         ("screening.trusted_authserv_ids", cfg.screening.trusted_authserv_ids)):

@@ -212,7 +212,8 @@ class Collector:
 
     def suppressed(self) -> list[MailRow]:
         rows = self.store.query(
-            "SELECT * FROM messages WHERE outcome = 'suppressed' AND processed_at >= ? ORDER BY processed_at",
+            "SELECT * FROM messages WHERE outcome IN ('suppressed', 'duplicate', 'foreign_note') AND processed_at >= ? "
+            "ORDER BY processed_at",
             (iso(self.since),))
         return [MailRow(short_datetime(parse_iso(r["processed_at"]), self.tz), _clean(r["sender"], 80),
                         _clean(r["subject"]), _clean(f"{r['rule'] or ''}: {r['reason'] or ''}".strip(": ")),

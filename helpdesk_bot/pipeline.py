@@ -12,6 +12,7 @@ replies it causes. Only then does the loop acknowledge the message in its mailbo
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import traceback
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from .config import Config
 from .documents import DocumentText
 from .envelope import Envelope
 from .fields import normalise
+from .identity import normalise as normalise_address
 from .office_hours import OfficeCalendar, format_datetime_id
 from .people import format_nip, format_phone
 from .promises import Promise, make_promise
@@ -41,7 +43,7 @@ from .screen import evidence_note, screening_summary, settle
 from .sources.base import SourceMessage
 from .tickets import Store, Ticket
 from .trust import sender_authentication
-from .workflow import ONBOARDING_TYPES, is_urgent, stale_dates, stale_note, urgent_stage_end
+from .workflow import ONBOARDING_TYPES, is_staff_address, is_urgent, stale_dates, stale_note, urgent_stage_end
 
 log = structlog.get_logger("helpdesk_bot.pipeline")
 
@@ -179,10 +181,11 @@ class Pipeline:
             return self._record_only(msg, env, "suppressed", verdict.rule, screening_summary(verdict))
         if verdict.overridden and a.result is not None:
             a.result.hits.insert(0, Hit("screen:evidence", evidence_note(verdict)))
-        previous = self.store.message_outcome(env.message_id)
+        previous = self.duplicate_of(env)
         if previous is not None:
             return self._record_only(msg, env, "duplicate", "same-message-id",
-                                     f"already processed from {previous['mailbox']}", previous["ticket_id"] or "")
+                                     f"same Message-ID, sender and content already processed from {previous['mailbox']}",
+                                     previous["ticket_id"] or "")
         ticket_id = self._thread(env)
         if ticket_id:
             ticket = self.store.ticket(ticket_id)
@@ -193,6 +196,8 @@ class Pipeline:
                         if out is not None:
                             self._record(msg, env, out)
                             return out
+                if not self.is_requester(env, ticket):
+                    return self._foreign(msg, env, ticket, a)
                 return self._followup(msg, env, ticket, a)
         for hook in self.hooks:
             unthreaded = getattr(hook, "handle_unthreaded", None)
@@ -203,6 +208,64 @@ class Pipeline:
                         self._record(msg, env, out)
                         return out
         return self._new_ticket(msg, Prepared(env, a.docs, a.result))
+
+    # -- who may touch a ticket, and which mail is the same mail -------------------------------
+
+    def duplicate_of(self, env: Envelope) -> dict[str, Any] | None:
+        """The earlier ledger row of this very mail: same Message-ID, sender *and* content.
+
+        Scanners and some clients reuse fixed Message-IDs, so an id alone would drop another
+        person's request. The same mail delivered to two of our mailboxes has the same body.
+        """
+        return self.store.same_mail(env.message_id, env.sender, content_digest(env))
+
+    def is_requester(self, env: Envelope, ticket: Ticket) -> bool:
+        """Whether the mail's sender identity is the ticket's requester (or an agreed alias).
+
+        Only the requester may change a ticket, confirm its password change or receive its
+        data; ``[helpdesk] requester_aliases`` lists groups of one agency's addresses that
+        count as one requester.
+        """
+        me, owner = normalise_address(env.sender), normalise_address(ticket.requester)
+        if not me or not owner:
+            return False
+        if me == owner:
+            return True
+        return any(me in group and owner in group for group in self._alias_groups())
+
+    def _alias_groups(self) -> list[frozenset[str]]:
+        return [frozenset(normalise_address(a) for a in g) for g in self.config.helpdesk.requester_aliases]
+
+    def _foreign(self, msg: SourceMessage, env: Envelope, ticket: Ticket, a: Analysis) -> Outcome:
+        """Mail in a ticket's thread (or naming its id) from someone who is not its requester.
+
+        It changes nothing and receives nothing of the ticket: staff see it as a note on the
+        ticket; if it is a request of its own (it brings documents), it opens its own ticket,
+        whose acknowledgement carries only what this sender sent.
+        """
+        who = env.sender or f"(tanpa identitas: {env.sender_problem or 'tanpa From'})"
+        prepared = Prepared(env, a.docs, a.result)
+        result = prepared.result
+        own_request = (bool(result and result.documents) and not is_staff_address(env.sender, self.config))
+        detail = dict(actor=who, subject=env.subject[:200], message_id=env.message_id,
+                      attachments=[a.filename for a in env.attachments][:20], text=redaction.redact(env.text[:500]),
+                      reason="pengirim bukan pemohon tiket ini")
+        if own_request:
+            out = self._new_ticket(msg, prepared)
+            if out.ticket_id and out.kind == "ticket":
+                with self.store.transaction():
+                    self.store.add_event(ticket.id, "foreign_message", new_ticket=out.ticket_id, **detail)
+                    self.store.add_event(out.ticket_id, "foreign_thread", other_ticket=ticket.id)
+            log.warning("foreign_mail_in_thread", ticket=ticket.id, sender=who, new_ticket=out.ticket_id)
+            return out
+        with self.store.transaction():
+            if self._done(msg):
+                return Outcome("already_done")
+            self.store.add_event(ticket.id, "foreign_message", **detail)
+            out = Outcome("foreign_note", ticket.id, f"mail from {who}, not the requester: kept as a note for staff")
+            self._record(msg, env, out, rule="not-requester", reason=out.reason)
+        log.warning("foreign_mail_in_thread", ticket=ticket.id, sender=who)
+        return out
 
     def _thread(self, env: Envelope) -> str | None:
         ids = [env.in_reply_to, *reversed(env.references)]
@@ -227,7 +290,7 @@ class Pipeline:
         import hashlib
 
         self.store.record_message(msg.mailbox, msg.key, message_id=env.message_id,
-                                  sha256=hashlib.sha256(msg.raw).hexdigest(), sender=env.sender, subject=env.subject,
+                                  sha256=content_digest(env), sender=env.sender, subject=env.subject,
                                   outcome=out.kind, rule=rule, reason=reason or out.reason, ticket_id=out.ticket_id or "")
         quarantining.resolve(self.store, msg, out)
 
@@ -241,10 +304,10 @@ class Pipeline:
 
     # -- replies ------------------------------------------------------------------------------
 
-    def reply_allowed(self, env: Envelope) -> tuple[bool, str]:
-        """Rate limits and sender trust: whether an automatic reply may go to this sender."""
+    def reply_allowed(self, env: Envelope, to: str | None = None) -> tuple[bool, str]:
+        """Rate limits and sender trust: whether an automatic reply may go to ``to`` (the sender)."""
         now = self.store.now()
-        to = env.reply_address
+        to = env.reply_address if to is None else to
         why = over_limit(
             self.store.automatic_replies_since(now - dt.timedelta(hours=1), to),
             self.store.automatic_replies_since(now - dt.timedelta(days=1), to),
@@ -316,7 +379,9 @@ class Pipeline:
 
     def _reply(self, ticket: Ticket, rt: RequestType, result: Classification, docs: list[DocumentText], env: Envelope,
                when: Promise, mailbox: str, update: bool = False) -> list[str]:
-        allowed, why = self.reply_allowed(env)
+        # Only ever to the ticket's requester: a follow-up from an alias address is answered to
+        # the requester, and nothing of a ticket goes to whoever else wrote (issue 9).
+        allowed, why = self.reply_allowed(env, ticket.requester)
         if not allowed:
             self.store.add_event(ticket.id, "reply_withheld", reason=why)
             if "DMARC" in why:
@@ -327,7 +392,7 @@ class Pipeline:
         context = self.ack_context(ticket, rt, result, docs, env, when, update)
         context["blank_forms"] = bool(blanks)
         out = self.renderer().build(
-            template=rt.reply, to=env.reply_address, subject=reply_subject(ticket.id, env.subject),
+            template=rt.reply, to=ticket.requester, subject=reply_subject(ticket.id, env.subject),
             in_reply_to=env.message_id, references=env.references, attachments=blanks,
             kind=("ack_update" if update else rt.reply), **context)
         self.enqueue(out, ticket.id, mailbox)
@@ -353,9 +418,9 @@ class Pipeline:
             # Re-check inside the write lock: the same mail may have arrived in the other mailbox.
             if self._done(msg):
                 return Outcome("already_done")
-            previous = self.store.message_outcome(env.message_id)
+            previous = self.duplicate_of(env)
             if previous is not None:
-                out = Outcome("duplicate", previous["ticket_id"], "same Message-ID already processed")
+                out = Outcome("duplicate", previous["ticket_id"], "same Message-ID, sender and content already processed")
                 self._record(msg, env, out, rule="same-message-id")
                 return out
             ticket_id = self.store.create_ticket(
@@ -454,6 +519,20 @@ class Pipeline:
             self._record(msg, env, out)
         log.info("ticket_followup", ticket=ticket.id, new_documents=new_docs, missing=missing, replies=len(replies))
         return out
+
+
+def content_digest(env: Envelope) -> str:
+    """sha256 of what the sender wrote and attached: the text, then each attachment's sha256.
+
+    Decoded content rather than raw bytes, because the same mail reaching two of our mailboxes
+    differs in the header block our servers wrote (Received, Delivered-To) and may be
+    re-encoded on the way (8BITMIME downgrade, new MIME boundaries); what a person sent does
+    not change. The subject is left out: relays add "[EXTERNAL]" tags to it.
+    """
+    h = hashlib.sha256((env.text or "").replace("\r\n", "\n").strip().encode("utf-8", "surrogatepass"))
+    for att in env.attachments:
+        h.update(b"\0" + att.sha256.encode())
+    return h.hexdigest()
 
 
 #: What the requester sent, as the acknowledgement names it ("Pesan Bapak/Ibu kami terima ...").

@@ -290,6 +290,14 @@ class Store:
             "reason": reason[:1000], "ticket_id": ticket_id or None, "processed_at": iso(self.now()),
         }, replace=True)
 
+    def same_mail(self, message_id: str, sender: str, sha256: str) -> dict[str, Any] | None:
+        """The first recorded outcome of this very mail: same Message-ID, sender and content
+        digest (``messages.sha256`` holds pipeline.content_digest for parsed mail)."""
+        if not message_id:
+            return None
+        return self.one("SELECT * FROM messages WHERE message_id = ? AND sender = ? AND sha256 = ? "
+                        "AND outcome != 'quarantined' ORDER BY processed_at LIMIT 1", (message_id, sender, sha256))
+
     def message_outcome(self, message_id: str) -> dict[str, Any] | None:
         """The first recorded outcome of a Message-ID in any mailbox (one mail, one ticket)."""
         if not message_id:

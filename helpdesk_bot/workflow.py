@@ -397,8 +397,13 @@ def _mail_attachments(env: Envelope) -> list[AttachmentData]:
             for a in env.attachments if not a.origin]
 
 
-def _is_staff(address: str, config: Any) -> bool:
+def is_staff_address(address: str, config: Any) -> bool:
+    """Whether a (proven) sender identity is one of ``[staff] addresses``; says nothing about
+    authentication, which command_trusted checks."""
     return bool(address) and address.strip().lower() in {a.strip().lower() for a in config.staff.addresses}
+
+
+_is_staff = is_staff_address
 
 
 class ThreadHooks:
@@ -410,7 +415,7 @@ class ThreadHooks:
             return self._command(pipeline, env, ticket, command)
         if _is_staff(env.sender, pipeline.config):
             return None
-        if awaiting_confirmation(ticket, pipeline) and is_confirmation(env.text):
+        if awaiting_confirmation(ticket, pipeline) and is_confirmation(env.text) and pipeline.is_requester(env, ticket):
             return self._confirm(pipeline, env, ticket)
         return None
 
