@@ -292,7 +292,7 @@ def _register_command_modules() -> None:
     """Commands grouped by who uses them live in their own modules and attach to ``main``."""
     import importlib
 
-    for name in ("cli_staff", "cli_ops", "cli_quarantine", "cli_report"):
+    for name in ("cli_staff", "cli_ops", "cli_quarantine", "cli_report", "cli_outage"):
         try:
             importlib.import_module(f"helpdesk_bot.{name}")
         except ModuleNotFoundError as e:

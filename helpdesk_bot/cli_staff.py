@@ -93,6 +93,9 @@ _action_command("selesai", "Mark the ticket done (selesai) and notify the reques
                            "reminder for ubah jadwal and perbaikan aplikasi; uji forensik needs the result attached).")
 _action_command("tolak", "Refuse the ticket (ditolak) with a reason (--text) and notify the requester.")
 _action_command("catatan", "Send the requester a message (--text) without changing the status.")
+_action_command("bimtek", "Schedule the bimtek/pendampingan (--text: date and place, in Indonesian) and notify the requester.")
+_action_command("hadir", "Record that the bimtek was attended; next step: handing over the User ID.")
+_action_command("akses", "Record that the User ID was handed over after bimtek; the onboarding ticket is done.")
 
 
 def _staff_call(state: State, fn: Any, *args: Any, **kwargs: Any) -> Any:

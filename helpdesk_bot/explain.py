@@ -325,7 +325,7 @@ def template_samples(config: Config, rules: RuleSet) -> dict[str, list[Callable[
         notice_context = None
     if notice_context is not None:
         tz = config.helpdesk.timezone
-        for action in ("proses", "selesai", "tolak", "catatan"):
+        for action in ("proses", "selesai", "tolak", "catatan", "bimtek", "hadir", "akses"):
             for rt in rules.types.values():
                 ticket = dataclasses.replace(sample_ticket(rt, missing=[], now=now), next_reminder_at=now, urgent=True)
                 ctx = notice_context(ticket, rt, "Keterangan contoh dari petugas.", [("hasil.pdf", "application/pdf", b"")], tz)

@@ -23,6 +23,7 @@ from typing import Any
 import structlog
 
 from . import attachments as stored_attachments
+from . import outages
 from . import quarantine as quarantining
 from . import redact as redaction
 from . import metrics
@@ -43,7 +44,8 @@ from .screen import evidence_note, screening_summary, settle
 from .sources.base import SourceMessage
 from .tickets import Store, Ticket
 from .trust import sender_authentication
-from .workflow import ONBOARDING_TYPES, is_staff_address, is_urgent, stale_dates, stale_note, urgent_stage_end
+from .workflow import (ONBOARDING_TYPES, is_staff_address, is_urgent, onboarding_start, own_text, stale_dates,
+                       stale_note, urgent_stage_end)
 
 log = structlog.get_logger("helpdesk_bot.pipeline")
 
@@ -351,7 +353,7 @@ class Pipeline:
             missing=[rules.form_name(d) for d in ticket.missing], lacking=ticket.lacking,
             unreadable=unreadable, fields=shown, update=update, urgent=ticket.urgent,
             received_at=when.received_text, start_text=when.start_sentence(noun), target_text=when.target_sentence(),
-            outage=None, urgent_until=self._urgent_until(ticket),
+            outage=outages.announcement(self.store, self.config.helpdesk.timezone), urgent_until=self._urgent_until(ticket),
             working_hours_only=rt.working_hours_only, result_by_email=rt.result_by_email,
             never_store_password=rt.never_store_password, onboarding=rt.id in ONBOARDING_TYPES,
             staff_decide=rt.id == "permintaan_data", stale_dates=stale_dates(ticket.fields, ticket.created_at, self.calendar),
@@ -431,7 +433,10 @@ class Pipeline:
                 reasons=result.reasons[:50], start_at=start, due_at=due if not rt.refuse else None,
                 urgent=not rt.refuse and is_urgent(result.fields, now, self.calendar),
                 closed_at=now if rt.refuse else None,
-                needs_staff=stale_note(stale) if (stale := stale_dates(result.fields, now, self.calendar)) else None)
+                needs_staff=stale_note(stale) if (stale := stale_dates(result.fields, now, self.calendar)) else None,
+                requester_text=requester_text(env.text),
+                onboarding=onboarding_start(rt.id, result.missing, result.lacking_data),
+                outage_id=outage.id if (rt.id == "gangguan" and (outage := outages.current(self.store))) else None)
             self.store.link_message_id(env.message_id, ticket_id)
             self.store.add_event(ticket_id, "created", actor=env.reply_address, request_type=rt.id,
                                  documents=result.documents, missing=result.missing, mailbox=msg.mailbox,
@@ -505,6 +510,8 @@ class Pipeline:
                                                status=status, request_type=rt.id)
                 if status == "antre" and ticket.status == "menunggu_kelengkapan":
                     changes.update(start_at=start, due_at=due)
+                    if not ticket.onboarding:
+                        changes["onboarding"] = onboarding_start(rt.id, missing, lacking)
                 self.store.update_ticket(ticket.id, **changes)
                 self.store.add_event(ticket.id, "documents_added", actor=env.reply_address, documents=new_docs,
                                      resent=[d for d in result.documents if d not in new_docs], missing=missing,
@@ -533,6 +540,15 @@ def content_digest(env: Envelope) -> str:
     for att in env.attachments:
         h.update(b"\0" + att.sha256.encode())
     return h.hexdigest()
+
+
+#: The requester's words kept with a ticket: enough for staff to answer a question, bounded.
+MAX_REQUESTER_TEXT = 8000
+
+
+def requester_text(text: str) -> str:
+    """The requester's own text (quoted thread cut off), redacted, capped: what staff read in ``ticket show``."""
+    return redaction.redact(own_text((text or "")[: MAX_REQUESTER_TEXT * 4]))[:MAX_REQUESTER_TEXT]
 
 
 #: What the requester sent, as the acknowledgement names it ("Pesan Bapak/Ibu kami terima ...").

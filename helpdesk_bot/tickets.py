@@ -91,6 +91,17 @@ MIGRATIONS: list[tuple[str, str]] = [
     INSERT INTO outbox_recipients SELECT outbox.id, lower(r.value), outbox.created_at
         FROM outbox, json_each(outbox.recipients) r WHERE outbox.automatic = 1;
     """),
+    # Issue 12: outages staff declare (SLA II.b.9); the requester's own text kept with the ticket
+    # (redacted); the onboarding lifecycle (documents -> bimtek scheduled -> attended -> access).
+    ("003_outages_onboarding_text", """
+    CREATE TABLE outages (
+        id INTEGER PRIMARY KEY, text TEXT NOT NULL, started_at TEXT NOT NULL, started_by TEXT,
+        ended_at TEXT, ended_by TEXT);
+    ALTER TABLE tickets ADD COLUMN requester_text TEXT;
+    ALTER TABLE tickets ADD COLUMN outage_id INTEGER;
+    ALTER TABLE tickets ADD COLUMN onboarding TEXT;
+    ALTER TABLE tickets ADD COLUMN bimtek TEXT;
+    """),
 ]
 
 
@@ -119,6 +130,14 @@ class Ticket:
     reminder_count: int
     next_reminder_at: dt.datetime | None
     password_confirmed_at: dt.datetime | None
+    #: The requester's own words (redacted, quoted thread cut off, capped), for staff.
+    requester_text: str = ""
+    #: The declared outage a gangguan report was answered with.
+    outage_id: int | None = None
+    #: Onboarding step (workflow.ONBOARDING_STEPS); "" before the documents are complete.
+    onboarding: str = ""
+    #: The bimtek date and place as staff wrote it (#bimtek).
+    bimtek: str = ""
 
     @classmethod
     def from_row(cls, r: dict[str, Any]) -> Ticket:
@@ -133,6 +152,8 @@ class Ticket:
             closed_at=parse_iso(r["closed_at"]), reminder_count=r["reminder_count"],
             next_reminder_at=parse_iso(r["next_reminder_at"]),
             password_confirmed_at=parse_iso(r["password_confirmed_at"]),
+            requester_text=r.get("requester_text") or "", outage_id=r.get("outage_id"),
+            onboarding=r.get("onboarding") or "", bimtek=r.get("bimtek") or "",
         )
 
     def to_json(self) -> dict[str, Any]:

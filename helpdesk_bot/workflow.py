@@ -183,7 +183,10 @@ def own_text(text: str) -> str:
 
 
 #: Command word -> status it leads to (None: no status change).
-COMMANDS: dict[str, str | None] = {"proses": "diproses", "selesai": "selesai", "tolak": "ditolak", "catatan": None}
+COMMANDS: dict[str, str | None] = {"proses": "diproses", "selesai": "selesai", "tolak": "ditolak", "catatan": None,
+                                   # Onboarding and bimtek: schedule (#bimtek <tanggal, tempat>), attended, User ID handed over.
+                                   "bimtek": "diproses", "hadir": None, "akses": "selesai"}
+_OUTAGE = re.compile(r"^#gangguan\b[ \t:]*(?P<arg>.*)$", re.I)
 _COMMAND = re.compile(r"^#(?P<word>[a-z]+)\b[ \t:]*(?P<arg>.*)$", re.I)
 
 
@@ -251,6 +254,17 @@ ALLOWED_FROM: dict[str, tuple[str, ...]] = {
     "selesai": ("baru", "menunggu_kelengkapan", "antre", "diproses"),
     "tolak": ("baru", "menunggu_kelengkapan", "antre", "diproses"),
     "catatan": ("baru", "menunggu_kelengkapan", "antre", "diproses", "selesai", "ditolak"),
+    "bimtek": ("baru", "antre", "diproses"),
+    "hadir": ("diproses",),
+    "akses": ("diproses",),
+}
+
+#: Onboarding steps after complete documents, in order (the digest lists agencies at each).
+ONBOARDING_STEPS = {
+    "menunggu_bimtek": "Menunggu jadwal bimtek",
+    "bimtek_dijadwalkan": "Bimtek dijadwalkan",
+    "bimtek_selesai": "Bimtek selesai, menunggu penyerahan User ID",
+    "akses_diserahkan": "User ID telah diserahkan",
 }
 
 #: Shown in ``needs_staff`` when the Pokja never confirmed its password change.
@@ -280,6 +294,16 @@ def _check_action(ticket: Ticket, action: str, text: str, attachments: list[Atta
         raise ActionError("Perintah tolak memerlukan alasan penolakan, misalnya: #tolak Formulir belum ditandatangani.")
     if action == "catatan" and not text.strip():
         raise ActionError("Perintah catatan memerlukan teks untuk pemohon.")
+    if action == "bimtek" and not text.strip():
+        raise ActionError("Perintah bimtek memerlukan tanggal dan tempat, misalnya: #bimtek Selasa, 15 Desember 2026 "
+                          "pukul 09.00 WIB di Ruang Pelatihan LPSE.")
+    if action == "bimtek" and ticket.request_type not in ONBOARDING_TYPES + ("bimtek",):
+        raise ActionError(f"Perintah bimtek hanya untuk {', '.join(ONBOARDING_TYPES + ('bimtek',))}.")
+    if action == "hadir" and ticket.onboarding != "bimtek_dijadwalkan":
+        raise ActionError(f"Tiket {ticket.id} belum memiliki jadwal bimtek (#bimtek <tanggal>).")
+    if action == "akses" and (ticket.request_type not in ONBOARDING_TYPES or ticket.onboarding != "bimtek_selesai"):
+        raise ActionError(f"User ID diserahkan setelah bimtek diikuti (#hadir); tahap tiket {ticket.id}: "
+                          f"{ONBOARDING_STEPS.get(ticket.onboarding, ticket.onboarding or '-')}.")
     if action == "selesai" and ticket.request_type == "uji_forensik" and not attachments:
         raise ActionError("Hasil uji forensik wajib dilampirkan pada perintah selesai (SLA III.b.3).")
 
@@ -309,6 +333,7 @@ def act(store: Store, pipeline: Pipeline, ticket_id: str, action: str, actor: st
     now = store.now()
     new_status = COMMANDS[action] or ticket.status
     changes = _status_changes(ticket, rt, new_status, now, pipeline)
+    changes.update(_onboarding_changes(ticket, action, safe_text))
     if changes:
         store.update_ticket(ticket.id, **changes)
     if new_status != ticket.status:
@@ -328,6 +353,22 @@ def act(store: Store, pipeline: Pipeline, ticket_id: str, action: str, actor: st
     log.info("ticket_action", ticket=ticket.id, action=action, actor=actor, via=via,
              old=ticket.status, new=new_status, replies=len(replies))
     return ActResult(ticket.id, action, ticket.status, new_status, replies, notes)
+
+
+def _onboarding_changes(ticket: Ticket, action: str, text: str) -> dict[str, Any]:
+    """The onboarding step an action moves a ticket to (SLA III.b.1.4, III.b.5.3, II.b.4)."""
+    if action == "bimtek":
+        return {"onboarding": "bimtek_dijadwalkan", "bimtek": " ".join(text.split())[:300]}
+    if action == "hadir":
+        return {"onboarding": "bimtek_selesai"}
+    if action == "akses":
+        return {"onboarding": "akses_diserahkan"}
+    return {}
+
+
+def onboarding_start(request_type: str, missing: list[str], lacking: list[str]) -> str:
+    """The first step once the documents are complete: waiting for a bimtek date."""
+    return "menunggu_bimtek" if request_type in ONBOARDING_TYPES and not missing and not lacking else ""
 
 
 def _status_changes(ticket: Ticket, rt: Any, new_status: str, now: dt.datetime, pipeline: Pipeline) -> dict[str, Any]:
@@ -367,6 +408,7 @@ def notice_context(ticket: Ticket, rt: Any, text: str, attachments: list[Attachm
         ticket=ticket, requester_name=ticket.requester_name, type_name=rt.name, text=text,
         attachment_names=[a[0] for a in attachments], password_reminder=rt.password_reminder,
         result_by_email=rt.result_by_email, never_store_password=rt.never_store_password,
+        onboarding=rt.id in ONBOARDING_TYPES, bimtek=ticket.bimtek,
         next_reminder=format_datetime_id(ticket.next_reminder_at, tz) if ticket.next_reminder_at else "",
     )
 
@@ -410,6 +452,9 @@ class ThreadHooks:
     """Pipeline hook for threaded mail: staff commands first, then password confirmations."""
 
     def handle(self, pipeline: Pipeline, env: Envelope, ticket: Ticket, msg: SourceMessage) -> Outcome | None:
+        outage = self._outage(pipeline, env)
+        if outage is not None:
+            return outage
         command = parse_command(env.text)
         if command is not None:
             return self._command(pipeline, env, ticket, command)
@@ -449,6 +494,9 @@ class ThreadHooks:
         """A staff command that names no existing ticket is a failed command, never a new ticket."""
         from .pipeline import Outcome
 
+        outage = self._outage(pipeline, env)
+        if outage is not None:
+            return outage
         command = parse_command(env.text)
         if command is None or not _is_staff(env.sender, pipeline.config):
             return None
@@ -457,6 +505,37 @@ class ThreadHooks:
                                  message_id=env.message_id, subject=env.subject[:200])
         log.warning("command_failed", sender=env.sender, command=command.action, reason=why)
         return Outcome("command_failed", None, f"#{command.action}: {why}")
+
+    def _outage(self, pipeline: Pipeline, env: Envelope) -> Outcome | None:
+        """``#gangguan <pengumuman>`` / ``#gangguan selesai`` from a trusted staff address."""
+        from . import outages
+        from .pipeline import Outcome
+
+        first = next((ln.strip() for ln in own_text(env.text).split("\n") if ln.strip()), "")
+        m = _OUTAGE.match(first)
+        if m is None:
+            return None
+        sender = env.sender.strip().lower()
+        if not sender or not _is_staff(sender, pipeline.config):
+            return None  # a requester's "#gangguan" is just a report
+        ok, why = command_trusted(env, pipeline.config)
+        if not ok:
+            pipeline.store.add_event(None, "command_rejected", actor=sender, command="gangguan", reason=why,
+                                     message_id=env.message_id, subject=env.subject[:200])
+            return Outcome("command_rejected", None, f"#gangguan from {sender}: {why}")
+        argument = m.group("arg").strip()
+        if outages.is_end(argument):
+            ended, closed = outages.end(pipeline.store, pipeline, sender)
+            return Outcome("command", None, f"#gangguan selesai: {'outage ' + str(ended.id) if ended else 'none open'}; "
+                           f"{len(closed)} report(s) closed")
+        rest = own_text(env.text).split("\n", 1)
+        text = " ".join([argument] + ([rest[1]] if len(rest) > 1 and not argument else []))
+        try:
+            outage = outages.declare(pipeline.store, text, sender)
+        except ValueError as e:
+            pipeline.store.add_event(None, "command_failed", actor=sender, command="gangguan", reason=str(e))
+            return Outcome("command_failed", None, str(e))
+        return Outcome("command", None, f"#gangguan: outage {outage.id} declared")
 
     def _confirm(self, pipeline: Pipeline, env: Envelope, ticket: Ticket) -> Outcome:
         from .pipeline import Outcome

@@ -146,6 +146,44 @@ def ack_gangguan(tmp_path: Path) -> str:
     return w.last_body()
 
 
+def ack_gangguan_diumumkan(tmp_path: Path) -> str:
+    from helpdesk_bot import outages
+
+    w = monday(tmp_path)
+    with w.store.transaction():
+        outages.declare(w.store, "Layanan SPSE tidak dapat diakses sejak pukul 08.30 WIB karena pemeliharaan server. "
+                        "Perkiraan pulih pukul 11.00 WIB.", STAFF)
+    w.clock.now += dt.timedelta(minutes=20)
+    w.deliver(request_mail("SPSE tidak bisa diakses", sender=GARUT, body="SPSE tidak bisa diakses, error 502."))
+    return w.last_body()
+
+
+def _onboarding(tmp_path: Path) -> tuple[World, str]:
+    w = monday(tmp_path)
+    docs = [("surat.pdf", pdf("SURAT PERMOHONAN PENGGANTIAN PERSONIL ADMINISTRATOR AGENCY", ADMIN)),
+            ("sk.pdf", pdf("SURAT KEPUTUSAN PENUNJUKAN ADMINISTRATOR AGENCY", ADMIN))]
+    tid = w.deliver(request_mail("Penggantian admin agency", sender="Sekretariat <setda@garutkab.go.id>", attachments=docs))
+    return w, tid
+
+
+def notice_bimtek(tmp_path: Path) -> str:
+    w, tid = _onboarding(tmp_path)
+    return w.act(tid, "bimtek", "Selasa, 8 Desember 2026 pukul 09.00 WIB di Ruang Pelatihan LPSE Provinsi Jawa Barat")
+
+
+def notice_hadir(tmp_path: Path) -> str:
+    w, tid = _onboarding(tmp_path)
+    w.act(tid, "bimtek", "Selasa, 8 Desember 2026 pukul 09.00 WIB")
+    return w.act(tid, "hadir")
+
+
+def notice_akses(tmp_path: Path) -> str:
+    w, tid = _onboarding(tmp_path)
+    w.act(tid, "bimtek", "Selasa, 8 Desember 2026 pukul 09.00 WIB")
+    w.act(tid, "hadir")
+    return w.act(tid, "akses")
+
+
 def ack_lainnya(tmp_path: Path) -> str:
     w = World(tmp_path, dt.datetime(2026, 11, 30, 19, 40, tzinfo=WIB))  # Monday evening
     w.deliver(request_mail("Pertanyaan", sender="Budi <budi.santoso@yahoo.co.id>",
@@ -189,8 +227,8 @@ def notice_catatan(tmp_path: Path) -> str:
 
 CASES: dict[str, Callable[[Path], str]] = {f.__name__: f for f in (
     ack_ubah_jadwal_mendesak, ack_ubah_jadwal_tanggal_lewat, ack_reset_password_kurang_sk, ack_bergabung_lengkap,
-    ack_permintaan_data, ack_bimtek, ack_gangguan, ack_lainnya, refusal_sub_agency,
-    notice_proses, notice_selesai, notice_tolak, notice_catatan,
+    ack_permintaan_data, ack_bimtek, ack_gangguan, ack_gangguan_diumumkan, ack_lainnya, refusal_sub_agency,
+    notice_proses, notice_selesai, notice_tolak, notice_catatan, notice_bimtek, notice_hadir, notice_akses,
 )}
 
 
