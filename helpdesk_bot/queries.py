@@ -112,13 +112,15 @@ def where_clause(store: Store, wanted: TicketFilter) -> tuple[str, list[Any]]:
         parts.append("created_at < ?")
         params.append(_day_start(wanted.until + dt.timedelta(days=1), wanted.timezone))
     if wanted.search:
-        # Subject, form fields, requester, and the text of the audit trail (staff and internal notes).
+        # Subject, form fields, requester, the requester's own (redacted) text, and the text of the
+        # audit trail (staff and internal notes).
         # Field values only: the JSON's keys ("kode_tender") are not the requester's text.
         parts.append("(subject LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM json_each(tickets.fields) f "
                      "WHERE f.value LIKE ? ESCAPE '\\') OR requester LIKE ? ESCAPE '\\' "
-                     "OR requester_name LIKE ? ESCAPE '\\' OR id IN (SELECT ticket_id FROM events "
+                     "OR requester_name LIKE ? ESCAPE '\\' OR requester_text LIKE ? ESCAPE '\\' "
+                     "OR id IN (SELECT ticket_id FROM events "
                      "WHERE ticket_id IS NOT NULL AND json_extract(detail, '$.text') LIKE ? ESCAPE '\\'))")
-        params += [_like(wanted.search)] * 5
+        params += [_like(wanted.search)] * 6
     return (" AND ".join(parts) or "1"), params
 
 

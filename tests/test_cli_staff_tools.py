@@ -168,6 +168,7 @@ def test_ticket_show_in_wib_with_fields_missing_attachments_and_audit_trail(desk
     assert "documents received:  surat_permohonan_reset_password" in out
     assert "attachments:\n  " in out and ".pdf  (" in out
     assert "audit trail:" in out and "created" in out and "mail_sent" in out
+    assert "requester's text (redacted):\n  | " in out and "reset password" in out.split("requester's text")[1].lower()
     assert "[internal] Sudah ditelepon, SK menyusul." in out
     data = json.loads(cli(desk, "ticket", "show", tid, "--json").output)
     assert data["ticket"]["created_at"] == created and data["attachments"][0]["size"] > 0
@@ -194,6 +195,8 @@ def test_list_filters_combine_and_match_what_staff_type(desk):
     assert ticket_ids(desk, "--tender", "4865806") == []  # a tender code is matched whole
     assert ticket_ids(desk, "--type", "ubah_jadwal", "--type", "uji_forensik", "--requester", "bandungkab") == \
         ticket_ids(desk, "--search", "pokja12", "--type", "ubah_jadwal", "--type", "uji_forensik")
+    # the requester's own words (kept redacted with the ticket) are searched too
+    assert ticket_ids(desk, "--search", "jadwal bimbingan teknis") == ticket_ids(desk, "--requester", "budi.ppk")
     # a literal % or _ in a search is text, not a wildcard
     assert ticket_ids(desk, "--search", "%") == [] and ticket_ids(desk, "--search", "_") == []
 
