@@ -212,6 +212,9 @@ class LimitsConfig:
     max_attachment_bytes: int = 25 * 1024 * 1024
     max_attachments: int = 30
     max_pdf_pages: int = 20
+    #: What a PDF's content streams (not its images) may inflate to in all, checked before the
+    #: PDF is opened; a 500-page text PDF needs about 25 MiB.
+    max_pdf_inflated_bytes: int = 64 * 1024 * 1024
     #: Pages of a scanned PDF that are OCRed (forms put their title on page 1).
     #: Scanned pages OCRed per PDF: each page may start another document (one scan of a whole
     #: "bergabung" file holds four), at about 0.4-0.6 s a page.

@@ -152,7 +152,11 @@ class _Failure(Exception):
 
 @dataclass
 class _Context:
-    """State shared by one attachment's tree: limits, the mail's deadline, ZIP budgets."""
+    """State shared by all attachments of one mail: limits, the deadline, the ZIP budget.
+
+    The ZIP budget (members, inflated bytes) is the mail's, not each attachment's: with a
+    budget per attachment, 30 ZIPs of 99 MiB each were all "within the limit".
+    """
 
     limits: LimitsConfig
     deadline: float
@@ -185,7 +189,7 @@ class _Leaf:
 def extract_all(attachments: list[Attachment], limits: LimitsConfig,
                 cache: DocumentCache | None = None) -> list[DocumentText]:
     """Text of every attachment of one mail, sharing one OCR deadline (ocr_seconds_per_mail)."""
-    deadline = time.monotonic() + limits.ocr_seconds_per_mail
+    ctx = _Context(limits=limits, deadline=time.monotonic() + limits.ocr_seconds_per_mail, cache=cache)
     out: list[DocumentText] = []
     for i, att in enumerate(attachments):
         if i >= limits.max_attachments:
@@ -193,7 +197,7 @@ def extract_all(attachments: list[Attachment], limits: LimitsConfig,
                                   f"the mail has {len(attachments)} attachments; only the first "
                                   f"{limits.max_attachments} are read", att.origin))
             continue
-        out.extend(extract_one(att, limits, cache, deadline))
+        out.extend(_extract_attachment(att, ctx))
     return out
 
 
@@ -202,7 +206,10 @@ def extract_one(att: Attachment, limits: LimitsConfig, cache: DocumentCache | No
     """Text of one attachment; a ZIP or winmail.dat gives one entry per member. Never raises."""
     if deadline is None:
         deadline = time.monotonic() + limits.ocr_seconds_per_mail
-    ctx = _Context(limits=limits, deadline=deadline, cache=cache)
+    return _extract_attachment(att, _Context(limits=limits, deadline=deadline, cache=cache))
+
+
+def _extract_attachment(att: Attachment, ctx: _Context) -> list[DocumentText]:
     try:
         return _extract_node(att.filename or "lampiran", att.data, att.origin, ctx, depth=0,
                              sha=_sha(att))
@@ -446,6 +453,7 @@ def _read_pdf(data: bytes, ctx: _Context) -> _PdfScan:
     import pypdfium2 as pdfium
 
     limits = ctx.limits
+    _check_pdf_streams(data, limits.max_pdf_inflated_bytes)
     with _PDFIUM_LOCK:
         try:
             doc = pdfium.PdfDocument(data)
@@ -501,6 +509,120 @@ def _read_pdf_page(doc: Any, index: int, ctx: _Context, scan: _PdfScan) -> None:
         scan.to_ocr.append((index, _render(page, OCR_DPI)))
     finally:
         page.close()
+
+
+#: A stream: the keyword (not "endstream") and its line end; the dictionary before it names
+#: the filters. Both patterns start at a literal and never backtrack past it.
+_PDF_STREAM = re.compile(rb"(?<!end)stream\r?\n")
+_PDF_FILTER = re.compile(rb"/Filter\s*+(\[[^\]]{0,300}\]|/[A-Za-z0-9]++)")
+_PDF_NAME = re.compile(rb"/([A-Za-z0-9]++)")
+_PDF_IMAGE = re.compile(rb"/Subtype\s*+/Image(?![A-Za-z0-9])")
+_FLATE, _AHX, _A85, _RL = ("FlateDecode", "Fl"), ("ASCIIHexDecode", "AHx"), ("ASCII85Decode", "A85"), \
+    ("RunLengthDecode", "RL")
+
+
+def _check_pdf_streams(data: bytes, cap: int) -> None:
+    """Refuse a PDF whose streams inflate past ``cap`` bytes, before PDFium opens it.
+
+    PDFium inflates a page's content stream whole: a 3 MB PDF whose FlateDecode stream
+    inflates to gigabytes took the process to 4.1 GB for 3 minutes. Each stream is inflated
+    here in chunks that are counted and dropped (ASCIIHex/ASCII85 wrappers decoded first,
+    RunLength counted without expanding), so memory stays at one chunk and the work stops at
+    the cap (inflating is the cost: about 20 ms a MiB of a bomb on the 2-core test machine).
+    Image streams, image codecs (DCT, JPX, JBIG2, CCITT) and LZW are counted at their encoded
+    size: PDFium decodes an image only to render it for OCR, bounded by its declared pixels
+    (MAX_IMAGE_PIXELS); the unit's MemoryMax= is the backstop for the rest.
+    """
+    total, pos, view = 0, 0, memoryview(data)
+    while m := _PDF_STREAM.search(data, pos):
+        start = m.end()
+        end = data.find(b"endstream", start)
+        end = len(data) if end < 0 else end
+        pos = end + 1  # the next stream starts after this one ("stream" inside data is data)
+        head = data[max(0, m.start() - 1024):m.start()]
+        cut = max(head.rfind(b"endobj"), head.rfind(b"endstream"))
+        head = head[cut + 1:] if cut >= 0 else head
+        if _PDF_IMAGE.search(head):
+            total += end - start  # decoded only when rendered for OCR, within the pixel limits
+            continue
+        f = _PDF_FILTER.search(head)
+        names = [n.decode("ascii", "replace") for n in _PDF_NAME.findall(f.group(1))] if f else []
+        total += _stream_size(view[start:end], names, cap - total)
+        if total > cap:
+            raise _Failure(TOO_LARGE, f"the PDF's streams inflate past {_mb(cap)} "
+                                      f"(max_pdf_inflated_bytes)", cacheable=True)
+
+
+def _stream_size(raw: memoryview, filters: list[str], budget: int) -> int:
+    """Decoded size of one stream, or budget + 1 as soon as it exceeds ``budget``."""
+    import base64
+    import binascii
+
+    data: bytes | memoryview = raw
+    for i, name in enumerate(filters):
+        try:
+            if name in _AHX:
+                data = bytes(data)
+                hexdigits = bytes(c for c in data.split(b">", 1)[0] if c not in b" \t\r\n\f\x00")
+                data = binascii.unhexlify(hexdigits + (b"0" if len(hexdigits) % 2 else b""))
+            elif name in _A85:
+                data = bytes(data)
+                data = base64.a85decode(data.strip().removeprefix(b"<~").split(b"~>", 1)[0] + b"~>", adobe=True)
+            elif name in _FLATE:
+                if i == len(filters) - 1:
+                    return _inflated_size(data, budget)
+                data = _inflate(data, budget)
+            elif name in _RL:
+                return _runlength_size(data, budget) if i == len(filters) - 1 else len(data)
+            else:
+                return len(data)  # image codecs and LZW: their encoded size (see above)
+        except (ValueError, binascii.Error, zlib.error):
+            return len(data)  # PDFium will fail on it too; nothing to inflate
+    return len(data)
+
+
+_MIB_OUT = 1024 * 1024
+
+
+def _inflated_size(data: bytes | memoryview, budget: int) -> int:
+    """Inflated size of a Flate stream, counted and dropped in chunks; stops past ``budget``.
+
+    Input goes in 16 KiB at a time: zlib copies the unconsumed input on every call, so
+    feeding it all at once costs input x calls (18 s for a 3 MB stream).
+    """
+    d = zlib.decompressobj()
+    size = 0
+    try:
+        for at in range(0, len(data), 16 * 1024):
+            pending = data[at:at + 16 * 1024]
+            while pending and size <= budget:
+                size += len(d.decompress(pending, _MIB_OUT))
+                pending = d.unconsumed_tail
+            if d.eof or size > budget:
+                break
+    except zlib.error:
+        pass  # a damaged stream: what was inflated so far counts
+    return size
+
+
+def _inflate(data: bytes | memoryview, budget: int) -> bytes:
+    """A Flate stage followed by another filter (rare): its output, at most budget + 1 bytes."""
+    return zlib.decompressobj().decompress(data, budget + 1)
+
+
+def _runlength_size(data: bytes | memoryview, budget: int) -> int:
+    size, i, n = 0, 0, len(data)
+    while i < n and size <= budget:
+        length = data[i]
+        if length == 128:
+            break
+        if length < 128:
+            size += length + 1
+            i += length + 2
+        else:
+            size += 257 - length
+            i += 2
+    return size
 
 
 @dataclass
@@ -940,9 +1062,13 @@ def _check_package_size(data: bytes, ctx: _Context) -> None:
             infos = zf.infolist()
     except Exception as e:
         raise _Failure(BROKEN, f"the Word file is not a valid package ({_describe(e)})")
+    _check_overlaps(infos, len(data))
     total = sum(i.file_size for i in infos)
-    if total > ctx.limits.zip_max_total_bytes:
-        raise _Failure(ZIP_BOMB, f"the Word file inflates to {_mb(total)}")
+    if ctx.zip_bytes + total > ctx.limits.zip_max_total_bytes:
+        raise _Failure(ZIP_BOMB, f"the Word file inflates to {_mb(total)} (with the mail's other "
+                                 f"archives {_mb(ctx.zip_bytes + total)}, limit "
+                                 f"{_mb(ctx.limits.zip_max_total_bytes)})", cacheable=False)
+    ctx.zip_bytes += total
     for i in infos:
         if i.file_size > RATIO_FLOOR_BYTES and i.file_size / max(i.compress_size, 1) > ctx.limits.zip_max_ratio:
             raise _Failure(ZIP_BOMB, f"{i.filename} in the Word file has compression ratio "
@@ -995,6 +1121,7 @@ def _expand_zip(name: str, data: bytes, origin: str, ctx: _Context, depth: int) 
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
         raise _Failure(BROKEN, f"the ZIP cannot be opened ({_describe(e)})")
     with zf:
+        _check_overlaps(zf.infolist(), len(data))
         members = [i for i in zf.infolist() if not i.is_dir() and not _JUNK.search(i.filename)]
         _check_zip_headers(members, ctx)
         out: list[DocumentText] = []
@@ -1022,6 +1149,23 @@ def _expand_zip(name: str, data: bytes, origin: str, ctx: _Context, depth: int) 
     if not out:
         raise _Failure(EMPTY, "the ZIP holds no files")
     return out
+
+
+def _check_overlaps(infos: list[zipfile.ZipInfo], size: int) -> None:
+    """Refuse a ZIP whose central directory lists the same data twice or overlapping data.
+
+    Honest archivers write each member's data once; 33 entries pointing at one 3 MB blob
+    cost 16 s and 261 MB, each inflated and extracted again. A member's local header is at
+    least 30 bytes, so the next member cannot start before offset + 30 + compressed size.
+    """
+    end, previous = -1, ""
+    for info in sorted(infos, key=lambda i: i.header_offset):
+        if info.header_offset < end:
+            raise _Failure(ZIP_BOMB, f"{_zip_member_name(info)} overlaps the data of {previous} "
+                                     f"(the same bytes listed twice)")
+        end, previous = info.header_offset + 30 + info.compress_size, _zip_member_name(info)
+        if end > size:
+            raise _Failure(BROKEN, f"{previous} extends past the end of the ZIP")
 
 
 def _check_zip_headers(members: list[zipfile.ZipInfo], ctx: _Context) -> None:

@@ -52,6 +52,11 @@ def unit_settings(unit: Path) -> dict[str, list[str]]:
     return out
 
 
+def _bytes(value: str) -> int:
+    units = {"K": 1024, "M": 1024**2, "G": 1024**3}
+    return int(value[:-1]) * units[value[-1]] if value[-1] in units else int(value)
+
+
 @needs_analyze
 def test_single_desk_unit_exposure_is_at_most_1_5():
     assert exposure(UNITS / "helpdesk-bot.service") <= 1.5
@@ -74,6 +79,9 @@ def test_units_declare_what_the_daemon_relies_on(name):
     assert s["StateDirectory"] and s["ConfigurationDirectory"] and s["UMask"] == ["0077"]
     assert s["LoadCredential"] and all(":" in v for v in s["LoadCredential"])
     assert " run" in s["ExecStart"][0] and "--config" in s["ExecStart"][0]
+    # A hostile mail cannot take the host: memory and tasks are capped (issue 10).
+    assert _bytes(s["MemoryMax"][0]) <= 4 * 1024**3 and _bytes(s["MemoryHigh"][0]) < _bytes(s["MemoryMax"][0])
+    assert s["MemorySwapMax"] == ["0"] and 16 <= int(s["TasksMax"][0]) <= 512
     if "@" in name:
         assert "%i" in s["StateDirectory"][0] and "%i" in s["ConfigurationDirectory"][0] and "%i" in s["ExecStart"][0]
 
