@@ -105,7 +105,7 @@ def test_pdf_bomb_of_3_gb_is_refused_in_bounded_memory():
     code = textwrap.dedent("""
         import resource, sys
         sys.path.insert(0, "tests")
-        from poison import pdf_bomb
+        from poison_inputs import pdf_bomb
         from helpdesk_bot.config import LimitsConfig
         from helpdesk_bot.documents import extract_one
         from helpdesk_bot.envelope import Attachment
