@@ -167,6 +167,8 @@ class _Worker:
         self.process.start()
         child.close()
         self.rules_version: str | None = None
+        self._conn_lock = threading.Lock()
+        self._conn_closed = False
 
     @property
     def pid(self) -> int | None:
@@ -192,13 +194,24 @@ class _Worker:
             return "memory", str(value)
         return "ok", value
 
-    def kill(self) -> None:
+    def terminate(self) -> None:
+        """Kill the process only; its slot thread closes the pipe (closing an fd twice could close
+        a descriptor another thread has opened since)."""
         try:
             self.process.kill()
         except Exception:
             pass
+
+    def _close_conn(self) -> None:
+        with self._conn_lock:
+            if not self._conn_closed:
+                self._conn_closed = True
+                self.conn.close()
+
+    def kill(self) -> None:
+        self.terminate()
         self.process.join(STOP_GRACE)
-        self.conn.close()
+        self._close_conn()
 
     def stop(self) -> None:
         try:
@@ -209,7 +222,7 @@ class _Worker:
         if self.process.is_alive():
             self.process.kill()
             self.process.join(STOP_GRACE)
-        self.conn.close()
+        self._close_conn()
 
 
 class PoolClosed(Exception):
@@ -350,7 +363,7 @@ class WorkerPool:
             workers = list(self._workers.values())
         for w in workers:  # a slot waiting on a long analysis would not see its None for a while
             if w.process.is_alive():
-                w.kill()
+                w.terminate()
         for t in slots:
             t.join(STOP_GRACE * 2)
 
