@@ -55,6 +55,8 @@ MiB = 1024 * 1024
 ATTEMPTS = 2
 #: Seconds a worker gets to leave after being asked to.
 STOP_GRACE = 2.0
+#: Seconds a fresh worker gets to start and load a rule set (not part of any mail's limit).
+RULES_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -112,9 +114,12 @@ def worker_main(conn: multiprocessing.connection.Connection, settings: WorkerSet
             return
         if message is None:
             return
-        new_rules, raw = message
-        if new_rules is not None:
-            rules = new_rules
+        kind, payload = message
+        if kind == "rules":  # unpickling compiles every pattern: not counted against a mail's time
+            rules = payload
+            _answer(conn, ("ready", rules.version if rules is not None else ""))
+            continue
+        raw = payload
         try:
             if hook is not None:
                 hook(raw)
@@ -177,11 +182,16 @@ class _Worker:
     def run(self, raw: bytes, rules: RuleSet | None, timeout: float) -> tuple[str, Any]:
         """("ok", Analysis) or (failure kind, why): "timeout", "memory" or "crashed"."""
         version = rules.version if rules is not None else ""
-        send_rules = rules if (rules is not None and version != self.rules_version) else None
-        deadline = time.monotonic() + timeout
         try:
-            self.conn.send((send_rules, raw))
-            self.rules_version = version
+            if version != self.rules_version:
+                # The rules, and the worker's start-up, on their own clock: a mail's limit is its own.
+                self.conn.send(("rules", rules))
+                if not self.conn.poll(max(timeout, RULES_SECONDS)):
+                    return "timeout", "the worker did not load the rules in time"
+                kind, value = self.conn.recv()
+                self.rules_version = version
+            deadline = time.monotonic() + timeout
+            self.conn.send(("mail", raw))
             if not self.conn.poll(max(0.0, deadline - time.monotonic())):
                 return "timeout", f"analysis took longer than workers.timeout_seconds = {timeout:g} s"
             kind, value = self.conn.recv()

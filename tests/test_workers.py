@@ -21,7 +21,7 @@ UBAH = ("formulir.pdf", text_pdf("FORMULIR PERMINTAAN UBAH JADWAL", SAMPLE_FIELD
 ADMIN = {"Nama Lengkap": "Siti Aminah", "NIP": "19800415 200501 2 003", "No. Telepon/HP": "081222334455",
          "Alamat Email": "siti@garutkab.go.id"}
 RESET = ("surat.pdf", text_pdf("SURAT PERMOHONAN RESET PASSWORD ADMINISTRATOR AGENCY", ADMIN))
-TIMEOUT = 4.0
+TIMEOUT = 8.0
 
 
 def _config(tmp_path, **workers):
@@ -61,7 +61,7 @@ def test_a_mail_that_never_finishes_is_quarantined_as_timeout_and_its_neighbour_
     rows = _ledger(cfg)
     # The request was committed first: the poison mail ahead of it held nothing back.
     assert [r["outcome"] for r in rows] == ["ticket", "quarantined"]
-    assert rows[1]["reason"].startswith("timeout: analysis took longer than workers.timeout_seconds = 4 s")
+    assert rows[1]["reason"].startswith("timeout: analysis took longer than workers.timeout_seconds = 8 s")
     assert "tried 2 times" in rows[1]["reason"]
     [q] = _quarantine(cfg)
     assert q["reason"].startswith("timeout")
