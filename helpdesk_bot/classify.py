@@ -51,6 +51,10 @@ class Classification:
     attachments: list[AttachmentResult] = field(default_factory=list)
     #: Every type's score, for --explain.
     scores: dict[str, int] = field(default_factory=dict)
+    #: What the mail does besides asking for a type: "thanks" (a thank-you or a confirmation,
+    #: a note on its ticket), "vendor_account" (a penyedia's own SPSE account: the vendor path),
+    #: "status" (a question about an earlier request), or "".
+    intent: str = ""
 
     @property
     def reasons(self) -> list[str]:
@@ -188,10 +192,19 @@ def classify(env: Envelope, docs: list[DocumentText], rules: RuleSet) -> Classif
                     problems.setdefault(k, v)
     if "kode_tender" not in fields:
         kode = find_kode_tender(f"{env.subject}\n{env.text[:5000]}")
-        if kode and rt.id in ("ubah_jadwal", "uji_forensik", "perbaikan_aplikasi"):
+        if kode and rt.id in ("ubah_jadwal", "uji_forensik", "perbaikan_aplikasi", "status"):
             fields["kode_tender"] = kode
+    intent, intent_hit = detect_intent(env, found, rt, rules)
+    if intent in ("thanks", "vendor_account") and not rt.fallback:
+        rt = rules.fallback  # not a new request of the type its words name
+        hits = [intent_hit]
+    elif intent_hit is not None:
+        hits = [intent_hit, *hits]
+    if rt.id == "status":
+        intent = "status"
     missing = [d for d in rt.required if d not in found]
     return Classification(
+        intent=intent,
         request_type=rt.id,
         type_name=rt.name,
         documents=found_order,
@@ -240,3 +253,44 @@ def request_evidence(env: Envelope, result: Classification | None) -> tuple[list
     if req and topic:
         weak.append(f"a request in the text ({req.group(0)!r} ... {topic.group(0)!r})")
     return strong, weak
+
+
+# ---------------------------------------------------------------------------------------------
+# Intent: thanks and confirmations, a vendor's own account
+
+#: Thanks and confirmations ("Terima kasih, hasil uji forensik sudah kami terima").
+_THANKS = re.compile(r"\b(?:terima\s*kasih|terimakasih|makasih|hatur\s+nuhun|matur\s+nuwun|thank\s+you|thanks)\b"
+                     r"|\b(?:sudah|telah)\s+(?:kami\s+)?(?:terima|diterima)\b|\bsudah\s+(?:berhasil|bisa|dapat)\b")
+#: Anything that asks for something: then it is no mere thank-you.
+_ASKS = re.compile(r"\?|\b(?:mohon(?!\s+maaf)|tolong|minta|meminta|permohonan|apakah|bagaimana|kapan|kenapa|mengapa"
+                   r"|bisakah|dapatkah|terlampir|lampiran|berikut\s+kami|bersama\s+ini|belum)\b")
+#: A supplier (penyedia) writes about its own SPSE account, not an agency's administrator.
+_VENDOR = re.compile(r"\b(?:penyedia|vendor|rekanan|pelaku\s+usaha|perusahaan\s+kami|badan\s+usaha\s+kami)\b")
+_ACCOUNT_PROBLEM = re.compile(
+    r"\b(?:lupa|reset|atur\s+ulang|tidak\s+bisa|tidak\s+dapat|gagal|terblokir|diblokir|terkunci|dikunci|hilang)\s+"
+    r"(?:\w+\s+){0,3}?(?:password|kata\s*sandi|sandi|akun|login|masuk|user\s*id|username)\b")
+_AGENCY_ADMIN = re.compile(r"\badmin(?:istrator)?\s+agency\b|\bpokja\b|\bppk\b")
+
+
+def _own_text(env: Envelope) -> str:
+    from .workflow import own_text
+
+    return normalise(own_text(env.text or "")[:2000])
+
+
+def detect_intent(env: Envelope, found: set[str], rt: RequestType, rules: RuleSet) -> tuple[str, Hit | None]:
+    """("thanks" | "vendor_account" | "", the hit saying why). Documents that decide a type
+    always win: a thank-you with a new form attached is a new request."""
+    if any(found & set(t.triggers) for t in rules.types.values()):
+        return "", None
+    text = _own_text(env)
+    subject = normalise(env.subject or "")
+    if text and len(text) < 600 and _THANKS.search(text) and not _ASKS.search(text) and not found:
+        m = _THANKS.search(text)
+        return "thanks", Hit("intent:thanks", f"a thank-you or confirmation ({m.group(0)!r}), asking for nothing")
+    both = f"{subject}\n{text}"
+    vendor, problem = _VENDOR.search(both), _ACCOUNT_PROBLEM.search(both)
+    if vendor and problem and not _AGENCY_ADMIN.search(both) and not found:
+        return "vendor_account", Hit("intent:vendor_account",
+                                     f"a supplier's own SPSE account ({vendor.group(0)!r}, {problem.group(0)!r})")
+    return "", None

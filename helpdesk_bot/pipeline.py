@@ -200,6 +200,8 @@ class Pipeline:
                             return out
                 if not self.is_requester(env, ticket):
                     return self._foreign(msg, env, ticket, a)
+                if a.result is not None and a.result.intent == "status" and not a.result.documents:
+                    return self._status(msg, env, a, ticket)
                 return self._followup(msg, env, ticket, a)
         for hook in self.hooks:
             unthreaded = getattr(hook, "handle_unthreaded", None)
@@ -209,6 +211,8 @@ class Pipeline:
                     if out is not None:
                         self._record(msg, env, out)
                         return out
+        if a.result is not None and a.result.intent == "status":
+            return self._status(msg, env, a, None)
         return self._new_ticket(msg, Prepared(env, a.docs, a.result))
 
     # -- who may touch a ticket, and which mail is the same mail -------------------------------
@@ -267,6 +271,40 @@ class Pipeline:
             out = Outcome("foreign_note", ticket.id, f"mail from {who}, not the requester: kept as a note for staff")
             self._record(msg, env, out, rule="not-requester", reason=out.reason)
         log.warning("foreign_mail_in_thread", ticket=ticket.id, sender=who)
+    def _status(self, msg: SourceMessage, env: Envelope, a: Analysis, threaded: Ticket | None) -> Outcome:
+        """A question about an earlier request: answered with that ticket's state, no new ticket.
+        Not found, or asked by someone other than its requester: a ``status`` ticket for staff."""
+        from .intent import asked_ticket, status_context
+
+        assert a.result is not None
+        asked, how = asked_ticket(self.store, env, a.result, threaded)
+        if asked is not None and not self.is_requester(env, asked):  # trust: data only to the requester
+            with self.store.transaction():
+                self.store.add_event(asked.id, "status_question_refused", actor=env.reply_address,
+                                     reason="asked by someone other than the requester", subject=env.subject[:200])
+            asked = None
+        if asked is None:
+            return self._new_ticket(msg, Prepared(env, a.docs, a.result))
+        with self.store.transaction():
+            if self._done(msg):
+                return Outcome("already_done")
+            self.store.link_message_id(env.message_id, asked.id)
+            self.store.add_event(asked.id, "status_question", actor=env.reply_address, found_by=how,
+                                 subject=env.subject[:200], status=asked.status)
+            replies: list[str] = []
+            allowed, why = self.reply_allowed(env)
+            if allowed:
+                out_mail = self.renderer().build(
+                    template="status", to=env.reply_address, subject=reply_subject(asked.id, env.subject),
+                    in_reply_to=env.message_id, references=env.references, kind="status",
+                    **status_context(asked, self.rules, self.config.helpdesk.timezone))
+                self.enqueue(out_mail, asked.id, msg.mailbox)
+                replies.append(out_mail.message_id)
+            else:
+                self.store.add_event(asked.id, "reply_withheld", reason=why)
+            out = Outcome("status", asked.id, f"status question about {asked.id} ({how}): {asked.status}", replies)
+            self._record(msg, env, out, rule="status")
+        log.info("status_question", ticket=asked.id, found_by=how, status=asked.status, replies=len(replies))
         return out
 
     def _thread(self, env: Envelope) -> str | None:
@@ -357,6 +395,7 @@ class Pipeline:
             working_hours_only=rt.working_hours_only, result_by_email=rt.result_by_email,
             never_store_password=rt.never_store_password, onboarding=rt.id in ONBOARDING_TYPES,
             staff_decide=rt.id == "permintaan_data", stale_dates=stale_dates(ticket.fields, ticket.created_at, self.calendar),
+            intent=result.intent,
             blank_forms=False,
         )
 

@@ -153,3 +153,85 @@ def test_explain_shows_page_ranges_screening_hits_and_the_override(tmp_path):
     assert "RECOGNISED as formulir_ubah_jadwal" in out and "on pages 1-2" in out
     assert "hit undisclosed [soft]" in out and "hit list_subject_tag [soft]" in out
     assert "EVIDENCE OVERRIDES the soft hit(s): document formulir_ubah_jadwal recognised" in out
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. Intent: status questions, thanks, a vendor's own account
+
+
+def test_question_thanks_and_vendor_are_not_new_requests_of_the_type_they_name():
+    status = run(request_mail("Permohonan ubah jadwal", "Selamat siang, apakah permohonan ubah jadwal kami "
+                              "kemarin sudah diproses?"))
+    assert (status.result.request_type, status.result.intent) == ("status", "status")
+    thanks = run(request_mail("Re: uji forensik", "Terima kasih, hasil uji forensik sudah kami terima."))
+    assert (thanks.result.request_type, thanks.result.intent) == ("lainnya", "thanks")
+    vendor = run(request_mail("Lupa password", "Kami dari CV Maju Jaya, penyedia, lupa password akun SPSE kami. "
+                              "Mohon bantuannya."))
+    assert (vendor.result.request_type, vendor.result.intent) == ("lainnya", "vendor_account")
+    # An agency's admin who forgot the password is still a reset_password request.
+    admin = run(request_mail("Lupa password admin agency", "Mohon reset password Administrator Agency kami."))
+    assert admin.result.request_type == "reset_password"
+    # A thank-you with a new form attached is a new request: documents decide.
+    form = run(request_mail("Terima kasih", "Terima kasih.", [("f.pdf", FORM)]))
+    assert form.result.request_type == "ubah_jadwal"
+
+
+def test_vendor_reply_names_the_spse_vendor_path(tmp_path):
+    from helpdesk_bot.explain import explain
+
+    eml = tmp_path / "v.eml"
+    eml.write_bytes(request_mail("Akun penyedia terkunci", "Yth. LPSE, akun penyedia kami terkunci, tidak bisa login "
+                                 "ke SPSE.").as_bytes())
+    out = explain(str(eml), CONFIG, RULES)
+    assert "DECISION: lainnya" in out and '"Lupa Password"' in out and "LPSE tempat" in out
+
+
+def _daemon_case(tmp_path):  # noqa: ANN202
+    from helpers import drop, maildir_config
+
+    from helpdesk_bot.daemon import Daemon
+
+    cfg = maildir_config(tmp_path)
+    drop(cfg, request_mail("Mohon ubah jadwal", attachments=[("formulir.pdf", FORM)],
+                           sender="Pokja 7 <pokja7@garutkab.go.id>"))
+    assert Daemon(cfg).run_once().counts == {"ticket": 1}
+    return cfg, Daemon
+
+
+def test_status_question_is_answered_with_the_tickets_state_and_opens_no_ticket(tmp_path):
+    from helpers import body, drop, outbox_mails
+
+    from helpdesk_bot.daemon import open_store
+
+    cfg, Daemon = _daemon_case(tmp_path)
+    drop(cfg, request_mail("Tanya permohonan", "Selamat pagi, apakah permohonan ubah jadwal kami kemarin sudah "
+                           "diproses?", sender="Pokja 7 <pokja7@garutkab.go.id>"))
+    assert Daemon(cfg).run_once().counts == {"status": 1}
+    store = open_store(cfg)
+    try:
+        [t] = store.tickets()
+        assert [e["kind"] for e in store.events(t.id)].count("status_question") == 1
+    finally:
+        store.close()
+    reply = outbox_mails(cfg)[-1]
+    text = body(reply)
+    assert reply["Subject"].startswith(f"[{t.id}]") and reply["To"] == "pokja7@garutkab.go.id"
+    assert t.id in text and "dalam antrean untuk diproses" in text
+
+
+def test_status_question_from_someone_else_gets_no_ticket_data(tmp_path):
+    from helpers import body, drop, outbox_mails
+
+    cfg, Daemon = _daemon_case(tmp_path)
+    from helpdesk_bot.daemon import open_store
+
+    store = open_store(cfg)
+    [t] = store.tickets()
+    store.close()
+    drop(cfg, request_mail(f"Status {t.id}", f"Apakah permohonan {t.id} sudah diproses?",
+                           sender="Orang Lain <lain@gmail.com>"))
+    assert Daemon(cfg).run_once().counts == {"ticket": 1}  # a status ticket for staff
+    reply = outbox_mails(cfg)[-1]
+    assert reply["To"] == "lain@gmail.com"
+    text = body(reply)
+    assert "belum dapat menemukan" in text and "antrean" not in text and not reply["Subject"].startswith(f"[{t.id}]")
