@@ -81,7 +81,10 @@ def rules_check(state: State) -> None:
 
 
 @rules.command("eval")
-@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path), required=False)
+@click.option("--corrections", is_flag=True,
+              help="Replay the staff's corrections (ticket retype/documents, #jenis/#lengkap/#kurang) as labelled "
+                   "cases: each corrected ticket's request mail against its corrected type and missing list.")
 @click.option("--labels", "labels_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="TSV with header 'path kind source_says' or 'path request_type missing' (default DIR/labels.tsv).")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -89,20 +92,43 @@ def rules_check(state: State) -> None:
 @click.option("--workers", type=int, default=None, help="Worker processes for cache misses (default: CPUs, at most 4).")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON object.")
 @pass_state
-def rules_eval(state: State, directory: Path, labels_file: Path | None, cache_dir: Path | None,
-               workers: int | None, as_json: bool) -> None:
+def rules_eval(state: State, directory: Path | None, corrections: bool, labels_file: Path | None,
+               cache_dir: Path | None, workers: int | None, as_json: bool) -> None:
     """Measure the rules on a labelled folder of .eml files: confusion table, precision and
-    recall per request type (or suppression rates), and the mails whose decision changed."""
+    recall per request type (or suppression rates), and the mails whose decision changed.
+    With --corrections, on the staff's corrections instead (DIR, if given, keeps the cases)."""
     from . import evaluate
 
     config = state.config
     ruleset = state.rules()
+    if corrections:
+        directory = _corrections_dir(state, directory)
+    elif directory is None:
+        raise click.UsageError("give DIRECTORY, or --corrections")
     try:
         report = evaluate.run(directory, config, ruleset, labels_file, cache_dir, workers)
     except evaluate.LabelsError as e:
         raise click.ClickException(str(e)) from e
     text, metrics = evaluate.format_report(report, ruleset)
     click.echo(json.dumps(metrics, ensure_ascii=False) if as_json else text)
+
+
+def _corrections_dir(state: State, directory: Path | None) -> Path:
+    """The corrected tickets' request mails and their labels, written for the eval."""
+    import tempfile
+
+    from .corrections import labelled_cases
+    from .daemon import open_store
+
+    target = directory or Path(tempfile.mkdtemp(prefix="helpdesk-corrections-"))
+    store = open_store(state.config)
+    try:
+        labels = labelled_cases(store, target)
+    finally:
+        store.close()
+    if len(labels.read_text(encoding="utf-8").splitlines()) < 2:
+        raise click.ClickException("no corrections with a stored request mail to replay")
+    return target
 
 
 @main.command()

@@ -98,6 +98,48 @@ _action_command("hadir", "Record that the bimtek was attended; next step: handin
 _action_command("akses", "Record that the User ID was handed over after bimtek; the onboarding ticket is done.")
 
 
+def _correct(state: State, ticket_id: str, kind: str, argument: str, actor: str | None, quiet: bool) -> None:
+    from .corrections import CorrectionError, correct
+
+    store, pipeline = _pipeline(state)
+    try:
+        with store.transaction():
+            done = correct(store, pipeline, ticket_id, kind, argument, _actor(actor), via="cli", notify=not quiet)
+    except CorrectionError as e:
+        raise click.ClickException(str(e)) from e
+    finally:
+        store.close()
+    click.echo(f"{done['ticket']}: {done['request_type']}, status {done['status']}, missing "
+               f"{', '.join(done['missing']) or '-'}; " + ("no notice (--quiet)" if quiet else "notice to the requester queued"))
+
+
+@ticket_group.command("retype")
+@click.argument("ticket_id")
+@click.argument("request_type")
+@ACTOR_OPTION
+@QUIET_OPTION
+@pass_state
+def ticket_retype(state: State, ticket_id: str, request_type: str, actor: str | None, quiet: bool) -> None:
+    """Correct the ticket's request type; its missing list follows (same as #jenis by mail). Stored
+    with the request mail, replayed by `rules eval --corrections`."""
+    _correct(state, ticket_id, "retype", request_type, actor, quiet)
+
+
+@ticket_group.command("documents")
+@click.argument("ticket_id")
+@click.option("--complete", is_flag=True, help="Every required document is there (same as #lengkap by mail).")
+@click.option("--missing", "missing", multiple=True, help="A document id still missing (repeatable; same as #kurang).")
+@ACTOR_OPTION
+@QUIET_OPTION
+@pass_state
+def ticket_documents(state: State, ticket_id: str, complete: bool, missing: tuple[str, ...], actor: str | None,
+                     quiet: bool) -> None:
+    """Correct the ticket's missing-document list; status and the requester's notice follow."""
+    if complete == bool(missing):
+        raise click.UsageError("give either --complete or one or more --missing DOCUMENT_ID")
+    _correct(state, ticket_id, "complete" if complete else "missing", " ".join(missing), actor, quiet)
+
+
 def _staff_call(state: State, fn: Any, *args: Any, **kwargs: Any) -> Any:
     """Run a staff tool in one transaction; its errors become click errors."""
     from .staff import StaffError

@@ -331,6 +331,12 @@ def template_samples(config: Config, rules: RuleSet) -> dict[str, list[Callable[
                 ctx = notice_context(ticket, rt, "Keterangan contoh dari petugas.", [("hasil.pdf", "application/pdf", b"")], tz)
                 name = f"notice_{action}"
                 add(name, lambda ren, ctx=ctx, name=name: ren.render_text(name, **ctx) + (ren.render_html(name, **ctx) or ""))
+    for rt in rules.types.values():  # corrections.py: the notice after #jenis/#lengkap/#kurang
+        for missing in ([], list(rt.required)):
+            ticket = sample_ticket(rt, missing=missing, now=now)
+            ctx = dict(ticket=ticket, type_name=rt.name, missing=[rules.form_name(d) for d in missing],
+                       received=[rules.form_name(d) for d in rt.required if d not in missing], blank_forms=bool(missing))
+            add("notice_koreksi", lambda ren, ctx=ctx: ren.render_text("notice_koreksi", **ctx))
     from .office_hours import format_datetime_id
 
     for rt in rules.types.values():

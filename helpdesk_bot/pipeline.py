@@ -40,6 +40,7 @@ from .promises import Promise, make_promise
 from .ratelimit import over_limit
 from .replies import Outgoing, Renderer, reply_subject
 from .ruleset import RequestType, RuleSet
+from .corrections import save_request_mail
 from .screen import evidence_note, screening_summary, settle
 from .sources.base import SourceMessage
 from .tickets import Store, Ticket
@@ -486,6 +487,7 @@ class Pipeline:
             assert ticket is not None
             replies = self._reply(ticket, rt, result, p.docs, env, when, msg.mailbox)
             stored_attachments.store(self.config, self.store, ticket_id, env.attachments, [d.sha256 for d in p.docs], fresh=True)
+            save_request_mail(self.config, ticket_id, msg.raw)  # what a staff correction refers to
             out = Outcome("ticket", ticket_id, f"{rt.id}; missing {result.missing}", replies)
             self._record(msg, env, out, rule=rt.id)
         log.info("ticket_created", ticket=ticket_id, request_type=rt.id, mailbox=msg.mailbox,

@@ -102,6 +102,15 @@ MIGRATIONS: list[tuple[str, str]] = [
     ALTER TABLE tickets ADD COLUMN onboarding TEXT;
     ALTER TABLE tickets ADD COLUMN bimtek TEXT;
     """),
+    # Staff corrections (corrections.py): each with the ticket's state after it and a reference
+    # to the request mail it corrects, replayed by `rules eval --corrections`.
+    ("004_corrections", """
+    CREATE TABLE corrections (
+        id INTEGER PRIMARY KEY, ticket_id TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
+        request_type TEXT NOT NULL, missing TEXT NOT NULL, actor TEXT, via TEXT,
+        request_message_id TEXT, mail_path TEXT, mail_sha256 TEXT, created_at TEXT NOT NULL);
+    CREATE INDEX corrections_ticket ON corrections(ticket_id);
+    """),
 ]
 
 

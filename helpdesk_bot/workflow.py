@@ -187,6 +187,8 @@ COMMANDS: dict[str, str | None] = {"proses": "diproses", "selesai": "selesai", "
                                    # Onboarding and bimtek: schedule (#bimtek <tanggal, tempat>), attended, User ID handed over.
                                    "bimtek": "diproses", "hadir": None, "akses": "selesai"}
 _OUTAGE = re.compile(r"^#gangguan\b[ \t:]*(?P<arg>.*)$", re.I)
+#: Corrections (corrections.py): ``#jenis <type>``, ``#lengkap``, ``#kurang <document id> ...``.
+CORRECTION_WORDS = ("jenis", "lengkap", "kurang")
 _COMMAND = re.compile(r"^#(?P<word>[a-z]+)\b[ \t:]*(?P<arg>.*)$", re.I)
 
 
@@ -212,7 +214,7 @@ def parse_command(text: str) -> Command | None:
         if not line.strip():
             continue
         m = _COMMAND.match(line.strip())
-        if not m or m.group("word").lower() not in COMMANDS:
+        if not m or m.group("word").lower() not in (*COMMANDS, *CORRECTION_WORDS):
             return None
         return Command(m.group("word").lower(), m.group("arg").strip(), "\n".join(lines[i + 1:]).strip())
     return None
@@ -480,6 +482,8 @@ class ThreadHooks:
             log.warning("command_rejected", ticket=ticket.id, sender=sender, command=command.action, reason=why)
             return Outcome("command_rejected", ticket.id, f"#{command.action} from {sender}: {why}")
         store.link_message_id(env.message_id, ticket.id)
+        if command.action in CORRECTION_WORDS:
+            return self._correction(pipeline, ticket, command, sender)
         try:
             result = act(store, pipeline, ticket.id, command.action, sender, command.text,
                          _mail_attachments(env), via="mail")
@@ -489,6 +493,19 @@ class ThreadHooks:
             return Outcome("command_failed", ticket.id, str(e))
         return Outcome("command", ticket.id, f"#{command.action}: {result.old_status} -> {result.new_status}",
                        result.replies)
+
+    def _correction(self, pipeline: Pipeline, ticket: Ticket, command: Command, sender: str) -> Outcome:
+        """``#jenis``, ``#lengkap``, ``#kurang``: the ticket, its missing list and the next reply follow."""
+        from .corrections import WORDS, CorrectionError, correct
+        from .pipeline import Outcome
+
+        try:
+            done = correct(pipeline.store, pipeline, ticket.id, WORDS[command.action], command.argument, sender, via="mail")
+        except CorrectionError as e:
+            pipeline.store.add_event(ticket.id, "command_failed", actor=sender, command=command.action, reason=str(e))
+            return Outcome("command_failed", ticket.id, str(e))
+        return Outcome("command", ticket.id, f"#{command.action}: {done['request_type']} missing {done['missing']}",
+                       done["replies"])
 
     def handle_unthreaded(self, pipeline: Pipeline, env: Envelope, msg: SourceMessage) -> Outcome | None:
         """A staff command that names no existing ticket is a failed command, never a new ticket."""
