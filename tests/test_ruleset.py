@@ -11,7 +11,8 @@ from helpdesk_bot.ruleset import RuleSetError, load_ruleset
 
 ROOT = Path(__file__).resolve().parents[1] / "helpdesk_bot"  # the shipped rules/, forms/, templates/
 DOMAIN_TYPES = {"ubah_jadwal", "uji_forensik", "perbaikan_aplikasi", "reset_password", "penggantian_admin",
-                "bergabung", "admin_tambahan", "sub_agency", "permintaan_data", "bimtek", "gangguan", "lainnya"}
+                "bergabung", "admin_tambahan", "sub_agency", "permintaan_data", "bimtek", "gangguan", "lainnya",
+                "status"}  # issue 11: a question about an earlier request
 DOMAIN_DOCS = {"formulir_ubah_jadwal", "formulir_uji_forensik", "berita_acara_uji_forensik",
                "formulir_perbaikan_aplikasi", "surat_permohonan_reset_password", "sk_admin_agency",
                "surat_permohonan_penggantian_admin", "surat_permohonan_bergabung", "surat_permohonan_pelatihan", "sla",
