@@ -259,3 +259,15 @@ def test_cli_report_text_html_and_send(world: World, tmp_path: Path) -> None:
     sent = [p for p in (tmp_path / "outbox").glob("*.eml") if b"[Laporan Helpdesk] November 2026" in p.read_bytes()]
     assert len(sent) == 1
     assert "Laporan November 2026 dikirim kepada kepala@lpse.jabarprov.go.id" in res.output
+
+
+@pytest.mark.parametrize("table, key", [("day = 29", "report.day"), ('time = "7"', "report.time"),
+                                        ('agency_names = ["bandungkab.go.id"]', "report.agency_names"),
+                                        ('recipients = ["kepala"]', "report.recipients")])
+def test_report_config_is_validated(tmp_path: Path, table: str, key: str) -> None:
+    from helpdesk_bot.config import ConfigError, load
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[[mailbox]]\nname = "h"\naddress = "h@x.go.id"\nkind = "maildir"\npath = "m"\n[report]\n{table}\n')
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        load(cfg)
