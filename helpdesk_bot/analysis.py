@@ -95,6 +95,33 @@ def redact_document(doc: DocumentText) -> DocumentText:
                                form_values=redaction.redact_mapping(doc.form_values))
 
 
+def redact_envelope(env: Envelope) -> None:
+    """Mask credentials in what is stored and repeated (subject, attachment file names) and
+    note whether the sender wrote one anywhere, the body included (the body itself stays
+    whole for classification; every stored or logged copy of it is redacted)."""
+    found = redaction.has_secret(env.subject) or redaction.has_secret(env.text)
+    env.subject = redaction.redact(env.subject)
+    renamed = []
+    for att in env.attachments:
+        name = redaction.redact_filename(att.filename)
+        found = found or name != att.filename
+        renamed.append(att if name == att.filename else dataclasses.replace(att, filename=name))
+    env.attachments = renamed
+    env.secret_found = found
+
+
+def redact_docs(env: Envelope, docs: list[DocumentText]) -> list[DocumentText]:
+    """Extracted texts with credentials masked; the envelope learns whether there were any."""
+    out = []
+    for d in docs:
+        text = redaction.redact(d.text)
+        values = redaction.redact_mapping(d.form_values)
+        if text != d.text or values != d.form_values:
+            env.secret_found = True
+        out.append(dataclasses.replace(d, text=text, form_values=values))
+    return out
+
+
 def analyse(raw: bytes, rules: RuleSet | None, limits: LimitsConfig, cache: DocumentCache | None = None,
             own_addresses: frozenset[str] = frozenset()) -> Analysis:
     """Parse, screen, extract the attached documents and classify; never raises for a bad mail.
@@ -115,7 +142,7 @@ def _analyse(raw: bytes, rules: RuleSet | None, limits: LimitsConfig, cache: Doc
             return Analysis(None, error=f"ParseError: mail of {len(raw)} bytes exceeds limits.max_mail_bytes")
         env = parse(raw)
         # A subject is stored with the ticket and repeated in every reply's subject.
-        env.subject = redaction.redact(env.subject)
+        redact_envelope(env)
         verdict = screen(env, ScreenContext(own_addresses=own_addresses))
         version = rules.version if rules is not None else ""
         if verdict.suppress and not verdict.soft:
@@ -123,7 +150,7 @@ def _analyse(raw: bytes, rules: RuleSet | None, limits: LimitsConfig, cache: Doc
         # Soft hits (Bcc, "[Penting]", bulk wording, an offer) are settled by the request
         # evidence, so the documents are read first. The result is kept even when the mail stays
         # suppressed: a reply in a ticket's thread (known only to the pipeline) still lifts it.
-        docs = [redact_document(d) for d in extract_all(env.attachments, limits, cache)]
+        docs = redact_docs(env, extract_all(env.attachments, limits, cache))
         result = classify(env, docs, rules) if rules is not None else None
         if verdict.suppress and result is not None:
             verdict = settle(verdict, *request_evidence(env, result))

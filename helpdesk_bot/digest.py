@@ -238,10 +238,12 @@ class Collector:
         return out
 
     def undelivered(self) -> list[MailRow]:
-        rows = self.store.query("SELECT id, ticket_id, kind, recipients, last_error, created_at FROM outbox "
-                                "WHERE status = 'failed' ORDER BY id")
+        rows = self.store.query("SELECT id, ticket_id, kind, recipients, last_error, created_at, status FROM outbox "
+                                "WHERE status IN ('failed', 'deferred') ORDER BY id")
+        deferred = "ditunda: batas balasan otomatis per jam tercapai; terkirim otomatis bila kuota tersedia"
         return [MailRow(short_datetime(parse_iso(r["created_at"]), self.tz), _clean(", ".join(json.loads(r["recipients"])), 80),
-                        MAIL_KINDS.get(r["kind"], r["kind"]), _clean(r["last_error"], 200), r["ticket_id"] or "")
+                        MAIL_KINDS.get(r["kind"], r["kind"]),
+                        _clean(deferred if r["status"] == "deferred" else r["last_error"], 200), r["ticket_id"] or "")
                 for r in rows]
 
 

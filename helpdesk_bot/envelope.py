@@ -48,6 +48,9 @@ class Envelope:
     defects: list[str] = field(default_factory=list)
     #: Why the mail has no sender identity (identity.py): several or no From addresses, ...
     sender_problem: str = ""
+    #: The sender wrote a credential (body, subject, file name or attachment text); the
+    #: acknowledgement asks them to change it (SLA III.b.1.6). Set by the pipeline's redaction.
+    secret_found: bool = False
 
     @property
     def reply_address(self) -> str:

@@ -37,7 +37,7 @@ from .identity import normalise as normalise_address
 from .office_hours import OfficeCalendar, format_datetime_id
 from .people import format_nip, format_phone
 from .promises import Promise, make_promise
-from .ratelimit import over_limit
+from .ratelimit import deferrable, over_limit
 from .replies import Outgoing, Renderer, reply_subject
 from .ruleset import RequestType, RuleSet
 from .corrections import save_request_mail
@@ -365,10 +365,10 @@ class Pipeline:
             return False, "no address to reply to"
         return True, ""
 
-    def enqueue(self, out: Outgoing, ticket_id: str | None, mailbox: str) -> None:
+    def enqueue(self, out: Outgoing, ticket_id: str | None, mailbox: str, deferred: bool = False) -> None:
         self.store.enqueue(ticket_id=ticket_id, kind=out.kind, automatic=out.automatic, message_id=out.message_id,
                            mail_from=self.config.smtp.from_address, recipients=out.recipients,
-                           raw=out.message.as_bytes(), mailbox=mailbox)
+                           raw=out.message.as_bytes(), mailbox=mailbox, deferred=deferred)
         if ticket_id:
             self.store.link_message_id(out.message_id, ticket_id)
 
@@ -394,7 +394,7 @@ class Pipeline:
             received_at=when.received_text, start_text=when.start_sentence(noun), target_text=when.target_sentence(),
             outage=outages.announcement(self.store, self.config.helpdesk.timezone), urgent_until=self._urgent_until(ticket),
             working_hours_only=rt.working_hours_only, result_by_email=rt.result_by_email,
-            never_store_password=rt.never_store_password, onboarding=rt.id in ONBOARDING_TYPES,
+            never_store_password=rt.never_store_password, password_sent=env.secret_found, onboarding=rt.id in ONBOARDING_TYPES,
             staff_decide=rt.id == "permintaan_data", stale_dates=stale_dates(ticket.fields, ticket.created_at, self.calendar),
             intent=result.intent,
             blank_forms=False,
@@ -424,7 +424,8 @@ class Pipeline:
         # Only ever to the ticket's requester: a follow-up from an alias address is answered to
         # the requester, and nothing of a ticket goes to whoever else wrote (issue 9).
         allowed, why = self.reply_allowed(env, ticket.requester)
-        if not allowed:
+        deferred = not allowed and deferrable(why)
+        if not allowed and not deferred:
             self.store.add_event(ticket.id, "reply_withheld", reason=why)
             if "DMARC" in why:
                 self.store.update_ticket(ticket.id, needs_staff=why)
@@ -437,7 +438,11 @@ class Pipeline:
             template=rt.reply, to=ticket.requester, subject=reply_subject(ticket.id, env.subject),
             in_reply_to=env.message_id, references=env.references, attachments=blanks,
             kind=("ack_update" if update else rt.reply), **context)
-        self.enqueue(out, ticket.id, mailbox)
+        self.enqueue(out, ticket.id, mailbox, deferred=deferred)
+        if deferred:
+            # Over the overall cap: queued, sent when the hour has room (ratelimit.release_deferred).
+            self.store.add_event(ticket.id, "reply_deferred", reason=why)
+            log.warning("reply_deferred", ticket=ticket.id, reason=why)
         return [out.message_id]
 
     # -- new tickets and follow-ups -------------------------------------------------------------

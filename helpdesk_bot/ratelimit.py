@@ -22,11 +22,28 @@ Why the defaults in ``ScreeningConfig`` fit a provincial LPSE helpdesk:
   more than a normal day's total, so reaching it means a flood (a loop with many forged
   senders, a spam run, a replayed archive) rather than real demand, and the cap keeps the
   office's SMTP relay and the sender reputation of ``jabarprov.go.id`` safe.
+* **Counted per mailbox, not per spelling.** Per-sender counts use the normalised address
+  (case folded, ``+tag`` dropped: identity.mailbox_key), so ``target+1@`` .. ``target+9@``
+  share one budget instead of multiplying it.
+* **The overall cap defers, it does not drop.** A reply over ``overall_per_hour`` is queued
+  with status ``deferred`` (rendered now, not counted, not sent) and released oldest first by
+  the clock's tick when the last hour leaves room; staff see it in the digest meanwhile. After
+  an outage every requester still hears back, at the pace the cap allows. Per-sender limits
+  still withhold: they are there to stop loops with auto-responders.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import TYPE_CHECKING
+
 from .config import ScreeningConfig
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .tickets import Store
+
+#: The words of the overall-cap reason; a reply refused for it is deferred, not withheld.
+OVERALL = "automatic replies overall in the last hour"
 
 
 def over_limit(
@@ -44,7 +61,7 @@ def over_limit(
     checks = (
         (sent_to_sender_last_hour, cfg.per_sender_per_hour, "automatic replies to this sender in the last hour"),
         (sent_to_sender_last_day, cfg.per_sender_per_day, "automatic replies to this sender in the last 24 hours"),
-        (sent_overall_last_hour, cfg.overall_per_hour, "automatic replies overall in the last hour"),
+        (sent_overall_last_hour, cfg.overall_per_hour, OVERALL),
     )
     for count, limit, what in checks:
         if limit > 0 and count >= limit:
@@ -52,4 +69,29 @@ def over_limit(
     return None
 
 
-__all__ = ["over_limit"]
+def deferrable(why: str | None) -> bool:
+    """Whether a refusal by ``over_limit`` is the overall cap (deferred) rather than a sender's."""
+    return bool(why) and OVERALL in why  # type: ignore[operator]
+
+
+def release_deferred(store: Store, cfg: ScreeningConfig, now: dt.datetime | None = None) -> list[int]:
+    """Turn deferred replies into pending ones, oldest first, while the last hour has room.
+
+    Call inside no transaction; each release is its own (the sender picks them up next).
+    """
+    now = now or store.now()
+    released: list[int] = []
+    rows = store.query("SELECT id, ticket_id FROM outbox WHERE status = 'deferred' ORDER BY id LIMIT 1000")
+    for row in rows:
+        with store.transaction():
+            used = store.automatic_replies_since(now - dt.timedelta(hours=1))
+            if cfg.overall_per_hour > 0 and used >= cfg.overall_per_hour:
+                break
+            store.release_outbox(row["id"], now)
+            if row["ticket_id"]:
+                store.add_event(row["ticket_id"], "reply_released", outbox_id=row["id"])
+        released.append(row["id"])
+    return released
+
+
+__all__ = ["OVERALL", "deferrable", "over_limit", "release_deferred"]

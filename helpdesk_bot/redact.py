@@ -22,27 +22,37 @@ from typing import Any
 
 MASK = "[disamarkan]"
 
+#: Between the words of a label: "kata sandi", "kata_sandi", "kata-sandi", "katasandi".
+_J = r"[\s_-]{0,3}"
 #: Labels that introduce a credential after a separator or a space.
 _STRONG_LABELS = (
-    r"kata\s*sandi|password|pass\s+word|passwd|pwd|pin"
-    r"|user\s*+[-_]?\s*+id|user\s*+[-_]?\s*+name|nama\s+pengguna|id\s+pengguna|akun|account"
+    rf"kata{_J}sandi|kata{_J}kunci|kode{_J}sandi|password|pass{_J}word|passwd|passcode|pass{_J}code|passphrase"
+    rf"|pwd|pswd|psw|pin|user{_J}id|user{_J}name|nama{_J}pengguna|id{_J}pengguna|akun|account"
 )
-#: Labels too ordinary as words ("Bapak Sandi", "user baru") to trust after a bare space.
-_WEAK_LABELS = r"sandi|user|login|kode\s+akses|otp"
+#: Labels too ordinary as words ("Bapak Sandi", "user baru", "pass ujian") to trust after a
+#: bare space; they count after a separator, or with a qualifier before a credential-like word
+#: ("sandi baru Xy7#abc").
+_WEAK_LABELS = rf"sandi|user|login|kode{_J}akses|otp|pass|pw"
 
+#: A letter or digit (not "_", which joins words in file names and form keys).
+_ALNUM = r"[^\W_]"
 _LABEL = re.compile(
-    rf"(?<![\w@.])(?:(?P<strong>{_STRONG_LABELS})|(?P<weak>{_WEAK_LABELS}))(?P<nya>nya)?(?!\w)",
+    rf"(?<!{_ALNUM})(?<![@.])(?:(?P<strong>{_STRONG_LABELS})|(?P<weak>{_WEAK_LABELS}))(?P<nya>nya)?(?!{_ALNUM})",
     re.I,
 )
 #: Words that may sit between the label and its value ("password saya adalah ...").
 _QUALIFIERS = (
-    r"saya|kami|anda|kamu|baru|lama|sementara|awal|default|pokja|admin|agency|yang"
-    r"|digunakan|tersebut|nya|spse|lpse|untuk\s+login|login|my|new|old|the"
+    r"saya|kami|anda|kamu|baru|lama|sementara|awal|default|pokja|admin|agency|yang|yg|akun|email"
+    r"|digunakan|tersebut|nya|spse|lpse|untuk[ \t]{1,3}login|login|masuk|sekarang|terbaru|my|new|old|the|your"
 )
+#: Separators that make whatever follows the value: ":", "=", full-width and look-alike colons,
+#: arrows, dashes set off by spaces, and "adalah"/"is".
+_SEPARATOR = r"(?:[:=\uff1a\ufe55\ua789\u2236]|->|=>|\u2192|[ \t][\u2014\u2013-]{1,2}(?=[ \t]))"
 _TAIL = re.compile(
-    rf"(?P<quals>(?:[ \t]++(?:{_QUALIFIERS})(?!\w)){{0,3}})"
-    r"(?:(?P<explicit>[ \t]*+[:=][ \t]*+|[ \t]++(?:adalah|yaitu|ialah|is|are)(?!\w)[ \t]*+[:=]?[ \t]*+)"
-    r"|(?P<space>[ \t]+))",
+    rf"(?P<quals>(?:[ \t_]{{1,5}}(?:{_QUALIFIERS})(?!{_ALNUM})|[ \t]{{0,5}}\([^()\n]{{0,40}}\)){{0,3}})"
+    rf"(?:(?P<explicit>[ \t]{{0,5}}{_SEPARATOR}[ \t]{{0,5}}"
+    rf"|[ \t]{{1,5}}(?:adalah|yaitu|ialah|is|are)(?!{_ALNUM})[ \t]{{0,5}}(?:{_SEPARATOR}[ \t]{{0,5}})?)"
+    r"|(?P<space>[ \t]{1,20}))",
     re.I,
 )
 _TOKEN = re.compile(r"\S+")
@@ -70,23 +80,28 @@ def _next_field(line: str, start: int) -> int:
     return len(line)
 
 
-def _mask_explicit(line: str, value_start: int) -> tuple[str, int]:
-    """Mask from ``value_start`` to the next field or the end of the line."""
+def _explicit_value(line: str, value_start: int) -> tuple[int, int] | None:
+    """The value after "label:": up to the next field or the end of the line; None if masked."""
     end = _next_field(line, value_start)
-    value = line[value_start:end].rstrip(" \t,;|")
-    if not value or value == MASK:
-        return line, value_start + len(value)
-    new = line[:value_start] + MASK + line[value_start + len(value):]
-    return new, value_start + len(MASK)
+    value_end = value_start + len(line[value_start:end].rstrip(" \t,;|"))
+    if value_end == value_start or line.startswith(MASK, value_start) and value_end == value_start + len(MASK):
+        return None
+    return value_start, value_end
 
 
-def _mask_token(line: str, start: int) -> tuple[str, int] | None:
+def _credential_token(line: str, start: int) -> tuple[int, int] | None:
+    """The credential-looking word at ``start`` (without trailing punctuation), if it is one."""
     m = _TOKEN.match(line, start)
     if not m or not _looks_like_credential(m.group(0)):
         return None
-    token = m.group(0)
-    core_end = m.start() + len(token.rstrip(_TRAILING))
-    return line[: m.start()] + MASK + line[core_end:], m.start() + len(MASK)
+    return m.start(), m.start() + len(m.group(0).rstrip(_TRAILING))
+
+
+def _mask_token(line: str, start: int) -> tuple[str, int] | None:
+    span = _credential_token(line, start)
+    if span is None:
+        return None
+    return line[: span[0]] + MASK + line[span[1]:], span[0] + len(MASK)
 
 
 #: What a label at the end of a line leaves for the next line.
@@ -98,30 +113,56 @@ def _redact_line(line: str) -> tuple[str, int]:
 
     ``_ANY`` follows "Password :" (the next line's lone word is the value), ``_LIKELY`` a
     bare "Password" (only a credential-looking word counts), as form tables extract.
+    The line is read once, left to right, and the output assembled from pieces, so a long
+    hostile line costs time in proportion to its length.
     """
+    pieces: list[str] = []
+    copied = 0
     pos = 0
-    pending = _NONE
+    content_end = len(line.rstrip())
     while True:
         m = _LABEL.search(line, pos)
         if not m:
-            return line, pending
+            break
         pos = m.end()
-        pending = _NONE
-        rest = line[m.end():]
-        if not rest.strip():
-            pending = _LIKELY if m.group("strong") else _NONE
-            return line, pending
+        if m.end() >= content_end:
+            pieces.append(line[copied:])
+            return "".join(pieces), _LIKELY if m.group("strong") else _NONE
         tail = _TAIL.match(line, m.end())
         if not tail:
             continue
+        span: tuple[int, int] | None = None
         if tail.group("explicit") is not None:
-            if tail.end() >= len(line.rstrip()):
-                return line, _ANY
-            line, pos = _mask_explicit(line, tail.end())
-        elif m.group("strong"):
-            masked = _mask_token(line, tail.end())
-            if masked:
-                line, pos = masked
+            if tail.end() >= content_end:
+                pieces.append(line[copied:])
+                return "".join(pieces), _ANY
+            span = _explicit_value(line, tail.end())
+            if span is None:
+                pos = max(pos, tail.end())
+        elif m.group("strong") or tail.group("quals").strip():
+            span = _credential_token(line, tail.end())
+        if span is not None:
+            pieces += [line[copied:span[0]], MASK]
+            copied = pos = span[1]
+    pieces.append(line[copied:])
+    return "".join(pieces), _NONE
+
+
+def has_secret(text: str) -> bool:
+    """Whether ``text`` holds a credential value that ``redact`` would mask."""
+    return bool(text) and redact(text) != text
+
+
+def redact_filename(name: str) -> str:
+    """A file name with a credential masked ("password_Rahasia1.pdf"); the extension stays."""
+    if not name:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if not dot or len(ext) > 5 or not ext.isalnum():
+        stem, dot, ext = name, "", ""
+    spaced = stem.replace("_", " ")
+    masked = redact(spaced)
+    return name if masked == spaced else f"{masked}{dot}{ext}"
 
 
 def _redact_next_line(line: str, pending: int) -> str:
@@ -173,6 +214,11 @@ def _redact_value(value: Any) -> Any:
     return value
 
 
+def redact_texts(value: Any) -> Any:
+    """Every string inside lists and mappings redacted; keys and other values kept."""
+    return _redact_value(value)
+
+
 def redact_mapping(d: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of a form's fields with credential values masked and free text redacted."""
     out: dict[str, Any] = {}
@@ -184,4 +230,4 @@ def redact_mapping(d: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-__all__ = ["MASK", "redact", "redact_mapping", "is_credential_key"]
+__all__ = ["MASK", "has_secret", "is_credential_key", "redact", "redact_filename", "redact_mapping", "redact_texts"]

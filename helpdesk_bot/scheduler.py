@@ -18,6 +18,7 @@ from typing import Any
 import structlog
 
 from . import digest
+from .ratelimit import release_deferred
 from .config import Config
 from .office_hours import OfficeCalendar, format_datetime_id
 from .ruleset import RuleSet
@@ -49,6 +50,7 @@ class Jobs:
         now = now or self.store.now()
         pipeline = self.pipeline()
         queued = self.reminders(pipeline, now)
+        queued += len(release_deferred(self.store, self.config.screening, now))
         self.overdue(now)
         self.retention(now)
         if digest.send(self.store, pipeline, now, scheduled=True):

@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlite_utils
 
+from .identity import mailbox_key
 from .documents import DocumentText
 
 Clock = Callable[[], dt.datetime]
@@ -377,8 +378,11 @@ class Store:
         return next((found[i] for i in ids if i in found), None)
 
     def add_event(self, ticket_id: str | None, kind: str, actor: str = "system", **detail: Any) -> None:
+        """Record an event; every text in it passes through ``redact`` (staff read events)."""
+        from .redact import redact_texts
+
         self.insert("events", {"ticket_id": ticket_id, "at": iso(self.now()), "kind": kind, "actor": actor,
-                                  "detail": json.dumps(detail, ensure_ascii=False, default=str)})
+                                  "detail": json.dumps(redact_texts(detail), ensure_ascii=False, default=str)})
 
     def events(self, ticket_id: str) -> list[dict[str, Any]]:
         return self.query("SELECT * FROM events WHERE ticket_id = ? ORDER BY id", (ticket_id,))
@@ -386,17 +390,24 @@ class Store:
     # -- outbox -------------------------------------------------------------------------------
 
     def enqueue(self, *, ticket_id: str | None, kind: str, automatic: bool, message_id: str, mail_from: str,
-                recipients: list[str], raw: bytes, mailbox: str = "") -> int:
+                recipients: list[str], raw: bytes, mailbox: str = "", deferred: bool = False) -> int:
+        """Queue a mail; ``deferred`` ones wait for ratelimit.release_deferred (overall cap)."""
         now = iso(self.now())
         outbox_id = self.insert("outbox", {
             "ticket_id": ticket_id, "kind": kind, "automatic": int(automatic), "message_id": message_id,
             "mail_from": mail_from, "recipients": json.dumps(recipients), "mailbox": mailbox, "raw": raw,
-            "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now,
+            "status": "deferred" if deferred else "pending", "attempts": 0, "next_attempt_at": now, "created_at": now,
         })
         if automatic:
+            # Per-sender limits count the mailbox (case folded, +tag dropped), not the spelling.
             self.conn.executemany("INSERT INTO outbox_recipients VALUES (?, ?, ?)",
-                                  [(outbox_id, r.lower(), now) for r in recipients])
+                                  [(outbox_id, mailbox_key(r), now) for r in recipients])
         return outbox_id
+
+    def release_outbox(self, outbox_id: int, now: dt.datetime) -> None:
+        """A deferred mail becomes pending now, and counts against the overall cap from now."""
+        self.conn.execute("UPDATE outbox SET status = 'pending', created_at = ?, next_attempt_at = ? "
+                          "WHERE id = ? AND status = 'deferred'", (iso(now), iso(now), outbox_id))
 
     def due_outbox(self, now: dt.datetime | None = None, limit: int = 100, ignore_backoff: bool = False) -> list[dict[str, Any]]:
         if ignore_backoff:
@@ -407,9 +418,10 @@ class Store:
     def automatic_replies_since(self, since: dt.datetime, recipient: str | None = None) -> int:
         if recipient:
             row = self.one("SELECT COUNT(*) AS n FROM outbox_recipients WHERE address = ? AND created_at >= ?",
-                           (recipient.lower(), iso(since)))
+                           (mailbox_key(recipient), iso(since)))
         else:
-            row = self.one("SELECT COUNT(*) AS n FROM outbox WHERE automatic = 1 AND created_at >= ?", (iso(since),))
+            row = self.one("SELECT COUNT(*) AS n FROM outbox WHERE automatic = 1 AND created_at >= ? "
+                           "AND status != 'deferred'", (iso(since),))
         return int(row["n"]) if row else 0
 
     # -- quarantine ---------------------------------------------------------------------------
