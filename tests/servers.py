@@ -369,6 +369,9 @@ class RelayHandler:
         self.refuse = False
         self.refuse_reply = "451 4.3.0 try later"
         self.refused = 0
+        #: When set, the relay acts as the receiving MX (MxStamp): it writes Received and
+        #: Authentication-Results on what it delivers, as the helpdesk's border server does.
+        self.stamp: MxStamp | None = None
 
     async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, mail_options: list[str]) -> str:
         if self.refuse:
@@ -379,6 +382,7 @@ class RelayHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        envelope.peer, envelope.helo = session.peer, session.host_name or ""
         self.envelopes.append(envelope)
         rcpts = self._local_recipients(envelope.rcpt_tos)
         if not rcpts or self.dovecot is None:
@@ -397,7 +401,50 @@ class RelayHandler:
 
     def _deliver(self, envelope: Any, rcpts: list[str]) -> None:
         assert self.dovecot is not None
-        lmtp_send(self.dovecot, envelope.mail_from or "", rcpts, envelope.original_content)
+        content = envelope.original_content
+        if self.stamp is not None:
+            content = self.stamp(envelope.mail_from or "", content, getattr(envelope, "peer", ("", 0)),
+                                 getattr(envelope, "helo", ""))
+        lmtp_send(self.dovecot, envelope.mail_from or "", rcpts, content)
+
+
+class MxStamp:
+    """What a conforming receiving MX does to incoming mail (RFC 8601 5, RFC 5321 4.4).
+
+    It deletes any Authentication-Results carrying its own authserv-id (the sender's forgeries),
+    then prepends its own verdict (``results``: what its SPF/DKIM/DMARC checks said, set by the
+    test for the next mail) and a Received field naming the peer it really saw (IP of the TCP
+    connection) and the HELO name the client claimed.
+    """
+
+    def __init__(self, authserv_id: str):
+        self.authserv_id = authserv_id
+        self.results = "none"
+
+    def __call__(self, mail_from: str, content: bytes, peer: tuple, helo: str) -> bytes:
+        import email.utils
+
+        head, sep, body = content.partition(b"\r\n\r\n")
+        if not sep:
+            head, sep, body = content.partition(b"\n\n")
+        kept: list[bytes] = []
+        dropping = False
+        for line in head.splitlines(keepends=True):
+            if line[:1] in (b" ", b"\t"):
+                if not dropping:
+                    kept.append(line)
+                continue
+            name, _, value = line.partition(b":")
+            dropping = (name.strip().lower() == b"authentication-results"
+                        and value.strip().lower().startswith(self.authserv_id.lower().encode()))
+            if not dropping:
+                kept.append(line)
+        ip = peer[0] if peer else "unknown"
+        rdns = "localhost" if ip == "127.0.0.1" else "unknown"
+        stamp = (f"Authentication-Results: {self.authserv_id}; {self.results}\r\n"
+                 f"Received: from {helo or 'unknown'} ({rdns} [{ip}])\r\n\tby {self.authserv_id} (aiosmtpd) with ESMTP;"
+                 f" {email.utils.formatdate()}\r\n").encode()
+        return stamp + b"".join(kept) + sep + body
 
 
 class SmtpServer:
@@ -453,6 +500,7 @@ class SmtpServer:
         self.handler.refuse = False
         self.handler.refuse_reply = "451 4.3.0 try later"
         self.handler.refused = 0
+        self.handler.stamp = None
         self.start()
 
     def messages(self) -> list[bytes]:
