@@ -255,7 +255,7 @@ class Pipeline:
         result = prepared.result
         own_request = (bool(result and result.documents) and not is_staff_address(env.sender, self.config))
         detail = dict(actor=who, subject=env.subject[:200], message_id=env.message_id,
-                      attachments=[a.filename for a in env.attachments][:20], text=redaction.redact(env.text[:500]),
+                      attachments=[att.filename for att in env.attachments][:20], text=redaction.redact(env.text[:500]),
                       reason="pengirim bukan pemohon tiket ini")
         if own_request:
             out = self._new_ticket(msg, prepared)
@@ -272,6 +272,8 @@ class Pipeline:
             out = Outcome("foreign_note", ticket.id, f"mail from {who}, not the requester: kept as a note for staff")
             self._record(msg, env, out, rule="not-requester", reason=out.reason)
         log.warning("foreign_mail_in_thread", ticket=ticket.id, sender=who)
+        return out
+
     def _status(self, msg: SourceMessage, env: Envelope, a: Analysis, threaded: Ticket | None) -> Outcome:
         """A question about an earlier request: answered with that ticket's state, no new ticket.
         Not found, or asked by someone other than its requester: a ``status`` ticket for staff."""
