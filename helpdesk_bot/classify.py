@@ -55,6 +55,8 @@ class Classification:
     #: a note on its ticket), "vendor_account" (a penyedia's own SPSE account: the vendor path),
     #: "status" (a question about an earlier request), or "".
     intent: str = ""
+    #: The type is the rules' fallback ("nothing else matched"): no request evidence by itself.
+    fallback: bool = False
 
     @property
     def reasons(self) -> list[str]:
@@ -63,7 +65,6 @@ class Classification:
 
 #: The SLA asks four data of an Administrator Agency (DOMAIN.md).
 ADMIN_DATA = {"nama_lengkap": "Nama Lengkap", "nip": "NIP", "telepon": "No. Telepon/HP", "email": "alamat email"}
-ADMIN_DOCS = ("sk_admin_agency", "surat_permohonan_reset_password", "surat_permohonan_penggantian_admin")
 
 DOC_TRIGGER = 100
 DOC_REQUIRED = 10
@@ -131,9 +132,16 @@ def decide(found: set[str], subject: str, body: str, attachment_text: str, rules
     return winner, hits, scores
 
 
-def lacking_admin_data(rt: RequestType, fields: dict[str, str], problems: dict[str, str], found: set[str]) -> list[str]:
+def asks_admin_data(rt: RequestType, found: set[str], rules: RuleSet) -> bool:
+    """The type asks the Administrator Agency data (``admin_data`` in its rule) and a document
+    that carries them (``admin_data`` in its form) has arrived."""
+    return rt.admin_data and any(spec.admin_data for d in found if (spec := rules.forms.get(d)) is not None)
+
+
+def lacking_admin_data(rt: RequestType, fields: dict[str, str], problems: dict[str, str], found: set[str],
+                       rules: RuleSet) -> list[str]:
     """The Administrator Agency data the SLA asks for that the documents lack, as the reply names them."""
-    if not (found & set(ADMIN_DOCS)) or not (set(rt.required) & set(ADMIN_DOCS)):
+    if not asks_admin_data(rt, found, rules):
         return []
     lacking = []
     for key, label in ADMIN_DATA.items():
@@ -145,10 +153,10 @@ def lacking_admin_data(rt: RequestType, fields: dict[str, str], problems: dict[s
 
 
 def merge_lacking(rt: RequestType, before: list[str], ticket_fields: dict[str, str], later: Classification,
-                  found: set[str]) -> list[str]:
+                  found: set[str], rules: RuleSet) -> list[str]:
     """What is still lacking after documents sent later: a value is settled once any document
     gave it validly; a later invalid value names its problem; otherwise the earlier verdict stays."""
-    if not (found & set(ADMIN_DOCS)) or not (set(rt.required) & set(ADMIN_DOCS)):
+    if not asks_admin_data(rt, found, rules):
         return []
     lacking = []
     for key, label in ADMIN_DATA.items():
@@ -192,7 +200,7 @@ def classify(env: Envelope, docs: list[DocumentText], rules: RuleSet) -> Classif
                     problems.setdefault(k, v)
     if "kode_tender" not in fields:
         kode = find_kode_tender(f"{env.subject}\n{env.text[:5000]}")
-        if kode and rt.id in ("ubah_jadwal", "uji_forensik", "perbaikan_aplikasi", "status"):
+        if kode and rt.tender_code:
             fields["kode_tender"] = kode
     intent, intent_hit = detect_intent(env, found, rt, rules)
     if intent in ("thanks", "vendor_account") and not rt.fallback:
@@ -200,7 +208,7 @@ def classify(env: Envelope, docs: list[DocumentText], rules: RuleSet) -> Classif
         hits = [intent_hit]
     elif intent_hit is not None:
         hits = [intent_hit, *hits]
-    if rt.id == "status":
+    if rt.status_question:
         intent = "status"
     missing = [d for d in rt.required if d not in found]
     return Classification(
@@ -211,7 +219,8 @@ def classify(env: Envelope, docs: list[DocumentText], rules: RuleSet) -> Classif
         missing=missing,
         fields=fields,
         field_problems=problems,
-        lacking_data=lacking_admin_data(rt, fields, problems, found),
+        lacking_data=lacking_admin_data(rt, fields, problems, found, rules),
+        fallback=rt.fallback,
         hits=doc_hits + hits,
         attachments=attachments,
         scores=scores,
@@ -243,7 +252,7 @@ def request_evidence(env: Envelope, result: Classification | None) -> tuple[list
             for r in att.documents:
                 strong.append(f"document {r.doc_id} recognised in {att.filename or '(no name)'} "
                               f"({r.how}, page {r.page})")
-        if any(h.rule.startswith(("keyword:", "intent:")) for h in result.hits) and result.request_type != "lainnya":
+        if any(h.rule.startswith(("keyword:", "intent:")) for h in result.hits) and not result.fallback:
             strong.append(f"the text asks for {result.request_type}")
     m = TICKET_ID.search(env.subject or "")
     if m:

@@ -172,7 +172,8 @@ def run(state: State, once: bool) -> None:
 @pass_state
 def classify(state: State, files: tuple[str, ...], as_json: bool, explain: bool) -> None:
     """Classify saved .eml files without touching any mailbox, database or SMTP server."""
-    from .offline import classify_file, explain_file
+    from .explain import explain as explain_file
+    from .offline import classify_file
 
     from pathlib import Path
 

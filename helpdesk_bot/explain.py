@@ -24,7 +24,7 @@ from rapidfuzz import fuzz
 
 from . import redact as redaction
 from .promises import make_promise
-from .classify import ADMIN_DOCS, Classification, _keyword_score
+from .classify import Classification, _keyword_score
 from .config import Config
 from .documents import DocumentText
 from .envelope import Envelope
@@ -294,7 +294,7 @@ def _sample_classification(rt: RequestType, rules: RuleSet, missing: bool) -> Cl
     return Classification(
         request_type=rt.id, type_name=rt.name, documents=docs, missing=[d for d in required if d not in docs],
         fields={"kode_tender": "48658064", "nama_paket": "Pembangunan Jalan Contoh"}, field_problems={},
-        lacking_data=["NIP"] if missing and set(rt.required) & set(ADMIN_DOCS) else [], hits=[])
+        lacking_data=["NIP"] if missing and rt.admin_data else [], hits=[], fallback=rt.fallback)
 
 
 def _sample_docs() -> list[DocumentText]:

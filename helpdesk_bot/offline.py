@@ -17,7 +17,7 @@ from .documents import DocumentCache
 from .ruleset import RuleSet
 from .screen import SOFT_RULES
 
-__all__ = ["Analysis", "MemoryCache", "analyse", "classify_file", "explain_file", "to_json"]
+__all__ = ["Analysis", "MemoryCache", "analyse", "classify_file", "to_json"]
 
 
 def analyse(raw: bytes, config: Config, rules: RuleSet, cache: DocumentCache | None = None) -> Analysis:
@@ -74,9 +74,3 @@ def classify_file(path: str, config: Config, rules: RuleSet, cache: DocumentCach
         error = f"{type(e).__name__}: {e}"
     return {"path": path, "request_type": None, "documents": [], "missing": [], "suppress": False,
             "suppress_reason": None, "fields": {}, "reasons": [], "error": error}
-
-
-def explain_file(path: str, config: Config, rules: RuleSet) -> str:
-    from .explain import explain
-
-    return explain(path, config, rules)

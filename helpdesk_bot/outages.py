@@ -22,7 +22,6 @@ from .redact import redact
 from .tickets import iso, parse_iso
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .pipeline import Pipeline
     from .tickets import Store
 
 log = structlog.get_logger("helpdesk_bot.outages")
@@ -82,24 +81,18 @@ def declare(store: Store, text: str, actor: str) -> Outage:
     return Outage(oid, text, now, actor)
 
 
-def end(store: Store, pipeline: Pipeline, actor: str) -> tuple[Outage | None, list[str]]:
-    """Close the current outage; tell each linked open report's requester and close the ticket."""
-    from .workflow import act
-
+def end(store: Store, actor: str) -> tuple[Outage | None, list[str]]:
+    """Close the current outage; the ids of its linked reports still open, for the staff workflow
+    (``workflow.end_outage``) to close and answer: outages stay below the workflow, not beside it."""
     outage = current(store)
     if outage is None:
         return None, []
     now = store.now()
     store.update("outages", outage.id, {"ended_at": iso(now), "ended_by": actor})
     store.add_event(None, "outage_ended", actor=actor, outage_id=outage.id)
-    closed = []
-    for t in store.tickets("outage_id = ? AND status NOT IN ('selesai', 'ditolak')", (outage.id,)):
-        act(store, pipeline, t.id, "selesai", actor,
-            "Layanan SPSE telah kembali normal. Apabila Bapak/Ibu masih mengalami kendala, mohon balas email ini "
-            "dengan menyertakan waktu kejadian dan tangkapan layar pesan kesalahan.", via="gangguan")
-        closed.append(t.id)
-    log.info("outage_ended", outage=outage.id, actor=actor, closed=len(closed))
-    return outage, closed
+    open_reports = [t.id for t in store.tickets("outage_id = ? AND status NOT IN ('selesai', 'ditolak')", (outage.id,))]
+    log.info("outage_ended", outage=outage.id, actor=actor, open_reports=len(open_reports))
+    return outage, open_reports
 
 
 def is_end(argument: str) -> bool:

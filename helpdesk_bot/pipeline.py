@@ -16,7 +16,7 @@ import hashlib
 import re
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from .envelope import Envelope
 from .fields import normalise
 from .identity import normalise as normalise_address
 from .office_hours import OfficeCalendar, format_datetime_id
+from .outcome import Outcome
 from .people import format_nip, format_phone
 from .promises import Promise, make_promise
 from .ratelimit import deferrable, over_limit
@@ -45,7 +46,7 @@ from .screen import evidence_note, screening_summary, settle
 from .sources.base import SourceMessage
 from .tickets import Store, Ticket
 from .trust import sender_authentication
-from .workflow import (ONBOARDING_TYPES, is_staff_address, is_urgent, onboarding_start, own_text, stale_dates,
+from .workflow import (is_staff_address, is_urgent, onboarding_start, own_text, stale_dates,
                        stale_note, urgent_stage_end)
 
 log = structlog.get_logger("helpdesk_bot.pipeline")
@@ -55,15 +56,6 @@ _TICKET_TAG = re.compile(r"\[\s*([A-Z]{1,6}-\d{4}-\d{3,6})\s*\]")
 
 class AnalysisUnavailable(Exception):
     """The analysis failed for a reason that is the machine's (disk full), not the mail's."""
-
-
-@dataclass
-class Outcome:
-    #: ticket, followup, duplicate, suppressed, quarantined, command, already_done
-    kind: str
-    ticket_id: str | None = None
-    reason: str = ""
-    replies: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -387,7 +379,7 @@ class Pipeline:
         shape = {"nip": format_nip, "telepon": format_phone}
         shown = [(labels[k], shape.get(k, str)(v)) for k, v in ticket.fields.items() if k in labels]
         first = rt.name.split(" ", 1)[0]
-        noun = "Dokumen" if update else REPLY_NOUNS.get(rt.id, first if first in ("Permintaan", "Permohonan") else "Permohonan")
+        noun = "Dokumen" if update else (rt.reply_noun or (first if first in ("Permintaan", "Permohonan") else "Permohonan"))
         return dict(
             ticket=ticket, type_name=rt.name,
             received=[rules.form_name(d) for d in ticket.documents],
@@ -396,8 +388,8 @@ class Pipeline:
             received_at=when.received_text, start_text=when.start_sentence(noun), target_text=when.target_sentence(),
             outage=outages.announcement(self.store, self.config.helpdesk.timezone), urgent_until=self._urgent_until(ticket),
             working_hours_only=rt.working_hours_only, result_by_email=rt.result_by_email,
-            never_store_password=rt.never_store_password, password_sent=env.secret_found, onboarding=rt.id in ONBOARDING_TYPES,
-            staff_decide=rt.id == "permintaan_data", stale_dates=stale_dates(ticket.fields, ticket.created_at, self.calendar),
+            never_store_password=rt.never_store_password, password_sent=env.secret_found, onboarding=rt.onboarding,
+            staff_decide=rt.staff_decides, stale_dates=stale_dates(ticket.fields, ticket.created_at, self.calendar),
             intent=result.intent,
             blank_forms=False,
         )
@@ -482,8 +474,8 @@ class Pipeline:
                 closed_at=now if rt.refuse else None,
                 needs_staff=stale_note(stale) if (stale := stale_dates(result.fields, now, self.calendar)) else None,
                 requester_text=requester_text(env.text),
-                onboarding=onboarding_start(rt.id, result.missing, result.lacking_data),
-                outage_id=outage.id if (rt.id == "gangguan" and (outage := outages.current(self.store))) else None)
+                onboarding=onboarding_start(rt, result.missing, result.lacking_data),
+                outage_id=outage.id if (rt.outage_report and (outage := outages.current(self.store))) else None)
             self.store.link_message_id(env.message_id, ticket_id)
             self.store.add_event(ticket_id, "created", actor=env.reply_address, request_type=rt.id,
                                  documents=result.documents, missing=result.missing, mailbox=msg.mailbox,
@@ -541,7 +533,7 @@ class Pipeline:
         missing = [d for d in rt.required if d not in all_docs]
         # Documents sent again (a corrected SK) count like new ones: they may settle lacking data.
         resent = bool(result.documents)
-        lacking = merge_lacking(rt, ticket.lacking, ticket.fields, result, set(all_docs)) if resent else ticket.lacking
+        lacking = merge_lacking(rt, ticket.lacking, ticket.fields, result, set(all_docs), self.rules) if resent else ticket.lacking
         with self.store.transaction():
             if self._done(msg):
                 return Outcome("already_done")
@@ -559,7 +551,7 @@ class Pipeline:
                 if status == "antre" and ticket.status == "menunggu_kelengkapan":
                     changes.update(start_at=start, due_at=due)
                     if not ticket.onboarding:
-                        changes["onboarding"] = onboarding_start(rt.id, missing, lacking)
+                        changes["onboarding"] = onboarding_start(rt, missing, lacking)
                 self.store.update_ticket(ticket.id, **changes)
                 self.store.add_event(ticket.id, "documents_added", actor=env.reply_address, documents=new_docs,
                                      resent=[d for d in result.documents if d not in new_docs], missing=missing,
@@ -598,9 +590,6 @@ def requester_text(text: str) -> str:
     """The requester's own text (quoted thread cut off), redacted, capped: what staff read in ``ticket show``."""
     return redaction.redact(own_text((text or "")[: MAX_REQUESTER_TEXT * 4]))[:MAX_REQUESTER_TEXT]
 
-
-#: What the requester sent, as the acknowledgement names it ("Pesan Bapak/Ibu kami terima ...").
-REPLY_NOUNS = {"lainnya": "Pesan", "gangguan": "Laporan", "status": "Pesan"}
 
 #: Why an attachment could not be read, as the requester reads it.
 UNREADABLE_REASONS = {

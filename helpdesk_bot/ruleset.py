@@ -44,6 +44,9 @@ class FormSpec:
     subjects: tuple[re.Pattern[str], ...] = ()
     #: A blank form shipped with the project, attached when the document is missing.
     blank_form: str = ""
+    #: The document carries the Administrator Agency data the SLA asks for (name, NIP, phone,
+    #: email): once it arrives for a type with ``admin_data``, the reply names what it lacks.
+    admin_data: bool = False
     source: str = ""
 
 
@@ -63,11 +66,40 @@ class RequestType:
     #: The office's own target shown to the requester (working hours, rounded up to the half
     #: hour); 0 = none. The SLA sets no response time, so every shipped rule leaves it off.
     target_hours: float = 0.0
+    # What the type does is said here, never by its id in code (README, "Request types"):
+    #: Processed only during working hours (SLA II.b.5); the acknowledgement says so.
     working_hours_only: bool = False
+    #: After "selesai", remind the requester to change the password until they confirm.
     password_reminder: bool = False
+    #: The result is sent by email (the acknowledgement says so, the selesai notice carries it).
     result_by_email: bool = False
+    #: "#selesai" is refused without the result attached (SLA III.b.3, uji forensik).
+    result_required: bool = False
+    #: Notices never carry attachments (nothing that could hold a password).
     never_store_password: bool = False
+    #: The request ends only when the User ID is handed over after bimtek (SLA III.b.1.4, II.b.4):
+    #: the acknowledgement says so, and staff walk it through #bimtek, #hadir, #akses.
+    onboarding: bool = False
+    #: Staff may schedule a bimtek on it (#bimtek) without the onboarding steps (bimtek requests).
+    schedules_bimtek: bool = False
+    #: A report of an outage: linked to the outage staff declared, answered with its announcement.
+    outage_report: bool = False
+    #: The SLA asks the Administrator Agency data (name, NIP, phone, email) from the documents
+    #: whose form sets ``admin_data``; the reply names what they lack.
+    admin_data: bool = False
+    #: The request concerns one tender: a Kode Tender in the subject or body is taken when no
+    #: document gave one.
+    tender_code: bool = False
+    #: A question about an earlier request: answered with that ticket's state, no new ticket.
+    status_question: bool = False
+    #: Staff read and decide the request (permintaan data); the acknowledgement says so.
+    staff_decides: bool = False
+    #: What the requester sent, as the acknowledgement names it ("Laporan", "Pesan"); empty:
+    #: the first word of ``name`` when it is Permintaan/Permohonan, otherwise "Permohonan".
+    reply_noun: str = ""
+    #: Refused on arrival with its reply, no ticket work (Sub Agency, SLA III.b.7).
     refuse: bool = False
+    #: The type when nothing else matches (exactly one).
     fallback: bool = False
     reply: str = "ack"
     source: str = ""
@@ -94,12 +126,13 @@ class RuleSet:
         return spec.name if spec else doc_id
 
 
-_FORM_KEYS = {"id", "name", "titles", "patterns", "filenames", "subjects", "field", "blank_form"}
+_FORM_KEYS = {"id", "name", "titles", "patterns", "filenames", "subjects", "field", "blank_form", "admin_data"}
 _FIELD_KEYS = {"name", "labels", "kind"}
 _TYPE_KEYS = {
     "id", "name", "required", "triggers", "keywords", "priority", "keyword_weight", "due_hours", "target_hours",
     "response_hours", "working_hours_only", "password_reminder", "result_by_email", "never_store_password",
-    "refuse", "fallback", "reply",
+    "refuse", "fallback", "reply", "result_required", "onboarding", "admin_data", "tender_code", "staff_decides",
+    "reply_noun", "schedules_bimtek", "outage_report", "status_question",
 }
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -214,11 +247,15 @@ def _load_form(path: Path, out: _Collector) -> FormSpec | None:
     subjects = _regexes(data, "subjects", path, text, out, re.I)
     if not (titles or patterns or filenames):
         out.add(path, text, "titles", "expected at least one of titles, patterns or filenames")
+    admin_data = data.get("admin_data", False)
+    if not isinstance(admin_data, bool):
+        out.add(path, text, "admin_data", f"admin_data: expected true or false, got {admin_data!r}")
+        admin_data = False
     return FormSpec(
         id=doc_id, name=str(data.get("name") or doc_id), titles=titles, patterns=patterns,
         filenames=filenames, fields=tuple(fields), subjects=subjects,
         blank_form=str(path.parent / str(blank)) if blank else "",
-        source=str(path),
+        admin_data=admin_data, source=str(path),
     )
 
 
@@ -229,11 +266,16 @@ _TYPE_SCALARS: tuple[tuple[str, Any, str], ...] = (
     ("working_hours_only", bool, "true or false"), ("password_reminder", bool, "true or false"),
     ("result_by_email", bool, "true or false"), ("never_store_password", bool, "true or false"),
     ("refuse", bool, "true or false"), ("fallback", bool, "true or false"), ("reply", str, "a string"),
+    ("result_required", bool, "true or false"), ("onboarding", bool, "true or false"),
+    ("admin_data", bool, "true or false"), ("tender_code", bool, "true or false"),
+    ("staff_decides", bool, "true or false"), ("reply_noun", str, "a string"),
+    ("schedules_bimtek", bool, "true or false"), ("outage_report", bool, "true or false"),
+    ("status_question", bool, "true or false"),
 )
 
 
 def _load_type(path: Path, out: _Collector) -> tuple[RequestType, str] | None:
-    opened = _open_spec(path, out, _TYPE_KEYS, "ubah_jadwal")
+    opened = _open_spec(path, out, _TYPE_KEYS, example_id="ubah_jadwal")
     if opened is None:
         return None
     data, text, type_id = opened

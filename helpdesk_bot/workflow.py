@@ -24,11 +24,14 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from . import outages
 from .office_hours import OfficeCalendar, format_datetime_id
+from .outcome import Outcome
 
 if TYPE_CHECKING:  # pragma: no cover
     from .envelope import Envelope
-    from .pipeline import Outcome, Pipeline
+    from .pipeline import Pipeline
+    from .ruleset import RequestType
     from .sources.base import SourceMessage
     from .tickets import Store, Ticket
 
@@ -155,8 +158,6 @@ def stale_note(stale: list[tuple[str, str]]) -> str:
     return "Tanggal pada formulir sudah lewat: " + "; ".join(f"{label} {value}" for label, value in stale)
 
 
-#: Types whose request ends only when the User ID is handed over after bimtek (SLA III.b.1.4, III.b.5.3, II.b.4).
-ONBOARDING_TYPES = ("bergabung", "penggantian_admin", "admin_tambahan")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -286,7 +287,7 @@ class ActResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _check_action(ticket: Ticket, action: str, text: str, attachments: list[AttachmentData]) -> None:
+def _check_action(ticket: Ticket, rt: RequestType, action: str, text: str, attachments: list[AttachmentData]) -> None:
     """Refuse what would confuse the requester or break the SLA, before anything changes."""
     if action not in COMMANDS:
         raise ActionError(f"Perintah tidak dikenal: {action!r} (pilihan: {', '.join(COMMANDS)}).")
@@ -299,15 +300,15 @@ def _check_action(ticket: Ticket, action: str, text: str, attachments: list[Atta
     if action == "bimtek" and not text.strip():
         raise ActionError("Perintah bimtek memerlukan tanggal dan tempat, misalnya: #bimtek Selasa, 15 Desember 2026 "
                           "pukul 09.00 WIB di Ruang Pelatihan LPSE.")
-    if action == "bimtek" and ticket.request_type not in ONBOARDING_TYPES + ("bimtek",):
-        raise ActionError(f"Perintah bimtek hanya untuk {', '.join(ONBOARDING_TYPES + ('bimtek',))}.")
+    if action == "bimtek" and not (rt.onboarding or rt.schedules_bimtek):
+        raise ActionError(f"Perintah bimtek hanya untuk permohonan yang memerlukan bimtek; tiket {ticket.id} adalah {rt.name}.")
     if action == "hadir" and ticket.onboarding != "bimtek_dijadwalkan":
         raise ActionError(f"Tiket {ticket.id} belum memiliki jadwal bimtek (#bimtek <tanggal>).")
-    if action == "akses" and (ticket.request_type not in ONBOARDING_TYPES or ticket.onboarding != "bimtek_selesai"):
+    if action == "akses" and (not rt.onboarding or ticket.onboarding != "bimtek_selesai"):
         raise ActionError(f"User ID diserahkan setelah bimtek diikuti (#hadir); tahap tiket {ticket.id}: "
                           f"{ONBOARDING_STEPS.get(ticket.onboarding, ticket.onboarding or '-')}.")
-    if action == "selesai" and ticket.request_type == "uji_forensik" and not attachments:
-        raise ActionError("Hasil uji forensik wajib dilampirkan pada perintah selesai (SLA III.b.3).")
+    if action == "selesai" and rt.result_required and not attachments:
+        raise ActionError(f"Hasil {rt.name.lower()} wajib dilampirkan pada perintah selesai.")
 
 
 def act(store: Store, pipeline: Pipeline, ticket_id: str, action: str, actor: str, text: str = "",
@@ -324,11 +325,11 @@ def act(store: Store, pipeline: Pipeline, ticket_id: str, action: str, actor: st
     if ticket is None:
         raise ActionError(f"Tiket {ticket_id} tidak ditemukan.")
     attachments = list(attachments or [])
-    _check_action(ticket, action, text, attachments)
     rt = pipeline.rules.types.get(ticket.request_type, pipeline.rules.fallback)
+    _check_action(ticket, rt, action, text, attachments)
     notes: list[str] = []
     if rt.never_store_password and attachments:
-        # A reset_password notice never carries anything that could hold a password.
+        # Such a notice (reset password) never carries anything that could hold a password.
         notes.append(f"{len(attachments)} lampiran tidak dikirim: pemberitahuan reset password tanpa lampiran")
         attachments = []
     safe_text = redact(text)
@@ -368,9 +369,9 @@ def _onboarding_changes(ticket: Ticket, action: str, text: str) -> dict[str, Any
     return {}
 
 
-def onboarding_start(request_type: str, missing: list[str], lacking: list[str]) -> str:
-    """The first step once the documents are complete: waiting for a bimtek date."""
-    return "menunggu_bimtek" if request_type in ONBOARDING_TYPES and not missing and not lacking else ""
+def onboarding_start(rt: RequestType, missing: list[str], lacking: list[str]) -> str:
+    """The first step once the documents are complete: waiting for a bimtek date (``onboarding`` types)."""
+    return "menunggu_bimtek" if rt.onboarding and not missing and not lacking else ""
 
 
 def _status_changes(ticket: Ticket, rt: Any, new_status: str, now: dt.datetime, pipeline: Pipeline) -> dict[str, Any]:
@@ -410,7 +411,7 @@ def notice_context(ticket: Ticket, rt: Any, text: str, attachments: list[Attachm
         ticket=ticket, requester_name=ticket.requester_name, type_name=rt.name, text=text,
         attachment_names=[a[0] for a in attachments], password_reminder=rt.password_reminder,
         result_by_email=rt.result_by_email, never_store_password=rt.never_store_password,
-        onboarding=rt.id in ONBOARDING_TYPES, bimtek=ticket.bimtek,
+        onboarding=rt.onboarding, bimtek=ticket.bimtek,
         next_reminder=format_datetime_id(ticket.next_reminder_at, tz) if ticket.next_reminder_at else "",
     )
 
@@ -467,8 +468,6 @@ class ThreadHooks:
         return None
 
     def _command(self, pipeline: Pipeline, env: Envelope, ticket: Ticket, command: Command) -> Outcome:
-        from .pipeline import Outcome
-
         store, sender = pipeline.store, env.sender.strip().lower()
         if not sender:
             ok, why = False, f"no sender identity: {env.sender_problem or 'no From address'}"
@@ -509,8 +508,6 @@ class ThreadHooks:
 
     def handle_unthreaded(self, pipeline: Pipeline, env: Envelope, msg: SourceMessage) -> Outcome | None:
         """A staff command that names no existing ticket is a failed command, never a new ticket."""
-        from .pipeline import Outcome
-
         outage = self._outage(pipeline, env)
         if outage is not None:
             return outage
@@ -525,9 +522,6 @@ class ThreadHooks:
 
     def _outage(self, pipeline: Pipeline, env: Envelope) -> Outcome | None:
         """``#gangguan <pengumuman>`` / ``#gangguan selesai`` from a trusted staff address."""
-        from . import outages
-        from .pipeline import Outcome
-
         first = next((ln.strip() for ln in own_text(env.text).split("\n") if ln.strip()), "")
         m = _OUTAGE.match(first)
         if m is None:
@@ -542,7 +536,7 @@ class ThreadHooks:
             return Outcome("command_rejected", None, f"#gangguan from {sender}: {why}")
         argument = m.group("arg").strip()
         if outages.is_end(argument):
-            ended, closed = outages.end(pipeline.store, pipeline, sender)
+            ended, closed = end_outage(pipeline.store, pipeline, sender)
             return Outcome("command", None, f"#gangguan selesai: {'outage ' + str(ended.id) if ended else 'none open'}; "
                            f"{len(closed)} report(s) closed")
         rest = own_text(env.text).split("\n", 1)
@@ -555,11 +549,19 @@ class ThreadHooks:
         return Outcome("command", None, f"#gangguan: outage {outage.id} declared")
 
     def _confirm(self, pipeline: Pipeline, env: Envelope, ticket: Ticket) -> Outcome:
-        from .pipeline import Outcome
-
         confirm_password(pipeline.store, ticket, env.reply_address or env.sender)
         pipeline.store.link_message_id(env.message_id, ticket.id)
         return Outcome("password_confirmed", ticket.id, "password change confirmed by the requester")
+
+
+def end_outage(store: Store, pipeline: Pipeline, actor: str) -> tuple[outages.Outage | None, list[str]]:
+    """End the current outage and close each linked open report, telling its requester."""
+    outage, open_reports = outages.end(store, actor)
+    for ticket_id in open_reports:
+        act(store, pipeline, ticket_id, "selesai", actor,
+            "Layanan SPSE telah kembali normal. Apabila Bapak/Ibu masih mengalami kendala, mohon balas email ini "
+            "dengan menyertakan waktu kejadian dan tangkapan layar pesan kesalahan.", via="gangguan")
+    return outage, open_reports
 
 
 def awaiting_confirmation(ticket: Ticket, pipeline: Pipeline) -> bool:

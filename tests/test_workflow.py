@@ -404,7 +404,7 @@ def test_uji_forensik_selesai_requires_and_sends_result(tuesday: World) -> None:
     with w.store.transaction():
         t_id = w.store.create_ticket("HD", request_type="uji_forensik", status="diproses",
                                      requester="pokja7@garutkab.go.id", subject="Uji forensik", message_id="<u@x>")
-    with pytest.raises(ActionError, match="Hasil uji forensik"), w.store.transaction():
+    with pytest.raises(ActionError, match="Hasil permintaan uji forensik wajib dilampirkan"), w.store.transaction():
         act(w.store, w.pipeline, t_id, "selesai", "cli:andi")
     with w.store.transaction():
         act(w.store, w.pipeline, t_id, "selesai", "cli:andi", "Berkas dapat dibuka.",
@@ -474,3 +474,19 @@ def test_stale_request_is_flagged_to_staff(tmp_path: Path) -> None:
     assert not ticket.urgent and "Jadwal Semula 18 November 2026" in ticket.needs_staff
     text = " ".join(world.outbox()[0].get_body(("plain",)).get_content().split())
     assert "tanggal berikut pada formulir telah berlalu" in text and "Jadwal Semula: 18 November 2026" in text
+
+
+def test_result_required_is_the_rules_flag_not_a_type_id(tuesday: World) -> None:
+    """``result_required = true`` in a type's TOML is what refuses "#selesai" without the result:
+    set on ubah_jadwal (which never had it), the same command is refused with the type's name."""
+    w = tuesday
+    rules = w.pipeline.rules
+    strict = dataclasses.replace(rules, types={**rules.types, "ubah_jadwal": dataclasses.replace(
+        rules.types["ubah_jadwal"], result_required=True)})
+    w.pipeline._rules = lambda: strict
+    t_id = w.deliver(ubah_jadwal_request()).ticket_id
+    out = w.deliver(staff_mail(w, t_id, "#selesai\nSudah diubah."))
+    assert out.kind == "command_failed" and "Hasil permintaan ubah jadwal wajib dilampirkan" in out.reason
+    assert w.store.ticket(t_id).status == "antre"
+    w.deliver(staff_mail(w, t_id, "#selesai\nSudah diubah.", attachments=[("hasil.pdf", b"%PDF-1.4 hasil")]))
+    assert w.store.ticket(t_id).status == "selesai"
