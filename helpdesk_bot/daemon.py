@@ -30,7 +30,7 @@ from .outbox import DeliveryResult, Sender
 from .pipeline import Outcome, Pipeline
 from .reload import RulesHolder
 from .sources import Source, SourceMessage, open_source
-from .tickets import Store
+from .tickets import Store, open_store
 from .workers import WorkerPool
 
 log = structlog.get_logger("helpdesk_bot.daemon")
@@ -70,11 +70,6 @@ class _Pending:
 
     def analysis(self) -> Analysis | None:
         return self.future.result() if self.future is not None else None
-
-
-def open_store(config: Config, clock: Callable[..., Any] | None = None) -> Store:
-    path = config.resolve(config.storage.database)
-    return Store(path, clock=clock) if clock else Store(path)
 
 
 class Daemon:
@@ -315,12 +310,12 @@ class Daemon:
     def _next_retry_in(store: Store, longest: float = 5.0, shortest: float = 0.25) -> float:
         """Seconds until the earliest pending retry is due, so smtp.retry_base is honoured."""
         try:
-            row = store.one("SELECT MIN(next_attempt_at) AS t FROM outbox WHERE status = 'pending'")
+            t = store.next_outbox_attempt()
         except Exception:
             return longest
-        if not row or not row["t"]:
+        if not t:
             return longest
-        due = dt.datetime.fromisoformat(row["t"])
+        due = dt.datetime.fromisoformat(t)
         return max(shortest, min(longest, (due - store.now()).total_seconds()))
 
     def _clock_loop(self) -> None:

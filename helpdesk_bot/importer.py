@@ -155,7 +155,7 @@ def mail_date(raw: bytes) -> dt.datetime | None:
 
 def import_messages(path: Path, config: Config, mailbox_name: str, keep_dates: bool = True,
                     progress: Callable[[int], Any] | None = None, closed: bool = False) -> ImportSummary:
-    from .daemon import open_store
+    from .tickets import open_store
     from .reload import RulesHolder
     from .tickets import utcnow
 

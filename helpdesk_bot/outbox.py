@@ -150,7 +150,7 @@ class Sender:
             except (OSError, asyncio.TimeoutError, aiosmtplib.SMTPException) as e:
                 # Connection-level failure: every remaining row of this batch waits for a retry.
                 for row in rows:
-                    if self.store.one("SELECT status FROM outbox WHERE id = ?", (row["id"],))["status"] == "pending":
+                    if self.store.outbox_status(row["id"]) == "pending":
                         self._retry(row, f"{type(e).__name__}: {e}", result)
                 self.retry_copies()
                 return result
@@ -184,11 +184,10 @@ class Sender:
         if not self.on_sent or time.monotonic() < self._copies_paused_until:
             return 0
         self._copies_paused_until = 0.0
-        since = iso(self.store.now() - dt.timedelta(days=1))
+        since = self.store.now() - dt.timedelta(days=1)
         done = 0
         while True:
-            rows = self.store.query("SELECT * FROM outbox WHERE status = 'sent' AND sent_copy = 0 AND sent_at >= ? "
-                                    "ORDER BY id LIMIT ?", (since, limit))
+            rows = self.store.sent_without_copy(since, limit)
             if not rows:
                 return done
             try:
@@ -202,7 +201,7 @@ class Sender:
                 return done
             self._copy_pause = 0.0
             with self.store.transaction():
-                self.store.conn.executemany("UPDATE outbox SET sent_copy = 1 WHERE id = ?", [(r["id"],) for r in rows])
+                self.store.mark_copied([r["id"] for r in rows])
             done += len(rows)
 
     def _retry(self, row: dict[str, Any], error: str, result: DeliveryResult) -> None:

@@ -142,8 +142,8 @@ class Pipeline:
     def _done(self, msg: SourceMessage) -> bool:
         """Whether the ledger has an outcome; a quarantine retry may replace a 'quarantined' one."""
         if quarantining.is_retry(msg):
-            row = self.store.one("SELECT outcome FROM messages WHERE mailbox = ? AND key = ?", (msg.mailbox, msg.key))
-            return row is not None and row["outcome"] != "quarantined"
+            outcome = self.store.outcome_of(msg.mailbox, msg.key)
+            return outcome is not None and outcome != "quarantined"
         return self.store.is_done(msg.mailbox, msg.key)
 
     def quarantine(self, msg: SourceMessage, env: Envelope | None, reason: str, tb: str) -> Outcome:

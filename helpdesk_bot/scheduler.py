@@ -83,12 +83,9 @@ class Jobs:
         sent = 0
         if not self.calendar.is_open(now):
             return 0
-        due = self.store.query("SELECT id FROM tickets WHERE status = 'selesai' AND password_confirmed_at IS NULL "
-                               "AND next_reminder_at IS NOT NULL AND next_reminder_at <= ? ORDER BY next_reminder_at",
-                               (iso(now),))
-        for row in due:
+        for ticket_id in self.store.reminders_due(now):
             with self.store.transaction():
-                ticket = self.store.ticket(row["id"])
+                ticket = self.store.ticket(ticket_id)
                 # Re-read inside the write lock: a confirmation may have arrived meanwhile.
                 if ticket is None or ticket.password_confirmed_at is not None or ticket.next_reminder_at is None \
                         or ticket.next_reminder_at > now or ticket.status != "selesai":
@@ -132,10 +129,7 @@ class Jobs:
 
     def overdue(self, now: dt.datetime) -> int:
         """Record one ``overdue`` event per ticket whose due time passed (audit trail, digest)."""
-        rows = self.store.query(
-            "SELECT id, due_at FROM tickets WHERE status IN ('baru', 'antre', 'diproses') AND due_at IS NOT NULL "
-            "AND due_at <= ? AND NOT EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = tickets.id "
-            "AND e.kind = 'overdue' AND json_extract(e.detail, '$.due_at') = tickets.due_at)", (iso(now),))
+        rows = self.store.overdue_unrecorded(now)
         if rows:
             with self.store.transaction():
                 for r in rows:

@@ -71,9 +71,7 @@ def assign(store: Store, ticket_id: str, actor: str, assignee: str) -> StaffResu
 
 
 def current_assignee(store: Store, ticket_id: str) -> str:
-    row = store.one("SELECT json_extract(detail, '$.assignee') AS who FROM events WHERE ticket_id = ? "
-                    "AND kind = 'assigned' ORDER BY id DESC LIMIT 1", (ticket_id,))
-    return (row["who"] or "") if row else ""
+    return store.current_assignee(ticket_id)
 
 
 def reopen(store: Store, pipeline: Pipeline, ticket_id: str, actor: str, text: str = "",

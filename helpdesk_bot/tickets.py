@@ -16,12 +16,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
 from .identity import mailbox_key
 from .documents import DocumentText
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .config import Config
 
 Clock = Callable[[], dt.datetime]
 
@@ -304,6 +307,11 @@ class Store:
 
     # -- the mail ledger (sources.Ledger) ----------------------------------------------------
 
+    def outcome_of(self, mailbox: str, key: str) -> str | None:
+        """The recorded outcome of one source key ("quarantined" may be retried), or None."""
+        row = self.one("SELECT outcome FROM messages WHERE mailbox = ? AND key = ?", (mailbox, key))
+        return row["outcome"] if row else None
+
     def is_done(self, mailbox: str, key: str) -> bool:
         return self.one("SELECT 1 AS x FROM messages WHERE mailbox = ? AND key = ?", (mailbox, key)) is not None
 
@@ -337,6 +345,26 @@ class Store:
                         "ORDER BY processed_at LIMIT 1", (message_id,))
 
     # -- tickets ------------------------------------------------------------------------------
+
+    def current_assignee(self, ticket_id: str) -> str:
+        """Who the last ``assigned`` event names ("" when nobody or unassigned)."""
+        row = self.one("SELECT json_extract(detail, '$.assignee') AS who FROM events WHERE ticket_id = ? "
+                       "AND kind = 'assigned' ORDER BY id DESC LIMIT 1", (ticket_id,))
+        return (row["who"] or "") if row else ""
+
+    def reminders_due(self, now: dt.datetime) -> list[str]:
+        """Done tickets whose password reminder is due and not yet confirmed, oldest first."""
+        rows = self.query("SELECT id FROM tickets WHERE status = 'selesai' AND password_confirmed_at IS NULL "
+                          "AND next_reminder_at IS NOT NULL AND next_reminder_at <= ? ORDER BY next_reminder_at",
+                          (iso(now),))
+        return [r["id"] for r in rows]
+
+    def overdue_unrecorded(self, now: dt.datetime) -> list[dict[str, Any]]:
+        """Open tickets past their due time with no ``overdue`` event for that due time yet."""
+        return self.query(
+            "SELECT id, due_at FROM tickets WHERE status IN ('baru', 'antre', 'diproses') AND due_at IS NOT NULL "
+            "AND due_at <= ? AND NOT EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = tickets.id "
+            "AND e.kind = 'overdue' AND json_extract(e.detail, '$.due_at') = tickets.due_at)", (iso(now),))
 
     def next_ticket_id(self, prefix: str, when: dt.datetime) -> tuple[str, int, int]:
         year = when.year
@@ -409,6 +437,23 @@ class Store:
         self.conn.execute("UPDATE outbox SET status = 'pending', created_at = ?, next_attempt_at = ? "
                           "WHERE id = ? AND status = 'deferred'", (iso(now), iso(now), outbox_id))
 
+    def outbox_status(self, outbox_id: int) -> str | None:
+        row = self.one("SELECT status FROM outbox WHERE id = ?", (outbox_id,))
+        return row["status"] if row else None
+
+    def next_outbox_attempt(self) -> str | None:
+        """When the earliest pending reply may be tried again (ISO), or None."""
+        row = self.one("SELECT MIN(next_attempt_at) AS t FROM outbox WHERE status = 'pending'")
+        return row["t"] if row else None
+
+    def sent_without_copy(self, since: dt.datetime, limit: int) -> list[dict[str, Any]]:
+        """Replies sent since ``since`` whose Sent-folder copy is not appended yet."""
+        return self.query("SELECT * FROM outbox WHERE status = 'sent' AND sent_copy = 0 AND sent_at >= ? "
+                          "ORDER BY id LIMIT ?", (iso(since), limit))
+
+    def mark_copied(self, outbox_ids: list[int]) -> None:
+        self.conn.executemany("UPDATE outbox SET sent_copy = 1 WHERE id = ?", [(i,) for i in outbox_ids])
+
     def due_outbox(self, now: dt.datetime | None = None, limit: int = 100, ignore_backoff: bool = False) -> list[dict[str, Any]]:
         if ignore_backoff:
             return self.query("SELECT * FROM outbox WHERE status = 'pending' ORDER BY id LIMIT ?", (limit,))
@@ -472,3 +517,9 @@ def _encode(values: dict[str, Any]) -> dict[str, Any]:
         else:
             out[k] = v
     return out
+
+
+def open_store(config: Config, clock: Clock | None = None) -> Store:
+    """The configured database (``[storage] database``, relative to the config file)."""
+    path = config.resolve(config.storage.database)
+    return Store(path, clock=clock) if clock else Store(path)
