@@ -211,23 +211,18 @@ class Collector:
             "needs_staff IS NOT NULL AND needs_staff != '' AND status NOT IN ('selesai', 'ditolak')")]
 
     def suppressed(self) -> list[MailRow]:
-        rows = self.store.query(
-            "SELECT * FROM messages WHERE outcome IN ('suppressed', 'duplicate', 'foreign_note') AND processed_at >= ? "
-            "ORDER BY processed_at",
-            (iso(self.since),))
+        rows = self.store.mails_since(("suppressed", "duplicate", "foreign_note"), self.since)
         return [MailRow(short_datetime(parse_iso(r["processed_at"]), self.tz), _clean(r["sender"], 80),
                         _clean(r["subject"]), _clean(f"{r['rule'] or ''}: {r['reason'] or ''}".strip(": ")),
                         r["ticket_id"] or "") for r in rows]
 
     def quarantined(self) -> list[MailRow]:
-        rows = self.store.query("SELECT id, mailbox, sender, subject, reason, created_at FROM quarantine "
-                                "WHERE status = 'open' ORDER BY created_at")
+        rows = self.store.open_quarantine()
         return [MailRow(short_datetime(parse_iso(r["created_at"]), self.tz), _clean(r["sender"], 80),
                         _clean(r["subject"]), _clean(f"#{r['id']} ({r['mailbox']}): {r['reason']}", 200)) for r in rows]
 
     def rejected(self) -> list[MailRow]:
-        rows = self.store.query("SELECT * FROM events WHERE kind IN ('command_rejected', 'command_failed') "
-                                "AND at >= ? ORDER BY id", (iso(self.since),))
+        rows = self.store.events_since(("command_rejected", "command_failed"), self.since)
         out = []
         for r in rows:
             d = json.loads(r["detail"] or "{}")
@@ -238,8 +233,7 @@ class Collector:
         return out
 
     def undelivered(self) -> list[MailRow]:
-        rows = self.store.query("SELECT id, ticket_id, kind, recipients, last_error, created_at, status FROM outbox "
-                                "WHERE status IN ('failed', 'deferred') ORDER BY id")
+        rows = self.store.undelivered_outbox()
         deferred = "ditunda: batas balasan otomatis per jam tercapai; terkirim otomatis bila kuota tersedia"
         return [MailRow(short_datetime(parse_iso(r["created_at"]), self.tz), _clean(", ".join(json.loads(r["recipients"])), 80),
                         MAIL_KINDS.get(r["kind"], r["kind"]),

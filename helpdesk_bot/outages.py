@@ -51,7 +51,7 @@ def _from_row(r: dict[str, Any]) -> Outage:
 
 
 def current(store: Store) -> Outage | None:
-    row = store.one("SELECT * FROM outages WHERE ended_at IS NULL ORDER BY id DESC LIMIT 1")
+    row = store.current_outage()
     return _from_row(row) if row else None
 
 
@@ -90,7 +90,7 @@ def end(store: Store, actor: str) -> tuple[Outage | None, list[str]]:
     now = store.now()
     store.update("outages", outage.id, {"ended_at": iso(now), "ended_by": actor})
     store.add_event(None, "outage_ended", actor=actor, outage_id=outage.id)
-    open_reports = [t.id for t in store.tickets("outage_id = ? AND status NOT IN ('selesai', 'ditolak')", (outage.id,))]
+    open_reports = store.open_outage_reports(outage.id)
     log.info("outage_ended", outage=outage.id, actor=actor, open_reports=len(open_reports))
     return outage, open_reports
 

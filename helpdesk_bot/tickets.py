@@ -307,6 +307,12 @@ class Store:
 
     # -- the mail ledger (sources.Ledger) ----------------------------------------------------
 
+    def mails_since(self, outcomes: tuple[str, ...], since: dt.datetime) -> list[dict[str, Any]]:
+        """Ledger rows with one of ``outcomes`` processed since ``since``, oldest first."""
+        marks = ", ".join("?" * len(outcomes))
+        return self.query(f"SELECT * FROM messages WHERE outcome IN ({marks}) AND processed_at >= ? "
+                          "ORDER BY processed_at", (*outcomes, iso(since)))
+
     def outcome_of(self, mailbox: str, key: str) -> str | None:
         """The recorded outcome of one source key ("quarantined" may be retried), or None."""
         row = self.one("SELECT outcome FROM messages WHERE mailbox = ? AND key = ?", (mailbox, key))
@@ -412,6 +418,11 @@ class Store:
         self.insert("events", {"ticket_id": ticket_id, "at": iso(self.now()), "kind": kind, "actor": actor,
                                   "detail": json.dumps(redact_texts(detail), ensure_ascii=False, default=str)})
 
+    def events_since(self, kinds: tuple[str, ...], since: dt.datetime) -> list[dict[str, Any]]:
+        """Events of the given kinds (any ticket or none) since ``since``, in order."""
+        marks = ", ".join("?" * len(kinds))
+        return self.query(f"SELECT * FROM events WHERE kind IN ({marks}) AND at >= ? ORDER BY id", (*kinds, iso(since)))
+
     def events(self, ticket_id: str) -> list[dict[str, Any]]:
         return self.query("SELECT * FROM events WHERE ticket_id = ? ORDER BY id", (ticket_id,))
 
@@ -453,6 +464,11 @@ class Store:
 
     def mark_copied(self, outbox_ids: list[int]) -> None:
         self.conn.executemany("UPDATE outbox SET sent_copy = 1 WHERE id = ?", [(i,) for i in outbox_ids])
+
+    def undelivered_outbox(self) -> list[dict[str, Any]]:
+        """Replies that failed or wait for the hourly cap (the digest lists them)."""
+        return self.query("SELECT id, ticket_id, kind, recipients, last_error, created_at, status FROM outbox "
+                          "WHERE status IN ('failed', 'deferred') ORDER BY id")
 
     def due_outbox(self, now: dt.datetime | None = None, limit: int = 100, ignore_backoff: bool = False) -> list[dict[str, Any]]:
         if ignore_backoff:
@@ -496,6 +512,22 @@ class Store:
                                       "created_at": iso(self.now())}, replace=True)
 
     # -- state --------------------------------------------------------------------------------
+
+    def open_quarantine(self) -> list[dict[str, Any]]:
+        """Open quarantine entries without their raw bytes, oldest first."""
+        return self.query("SELECT id, mailbox, sender, subject, reason, created_at FROM quarantine "
+                          "WHERE status = 'open' ORDER BY created_at")
+
+    # -- outages --------------------------------------------------------------------------------
+
+    def current_outage(self) -> dict[str, Any] | None:
+        """The outage staff declared and have not ended (the latest), as a row."""
+        return self.one("SELECT * FROM outages WHERE ended_at IS NULL ORDER BY id DESC LIMIT 1")
+
+    def open_outage_reports(self, outage_id: int) -> list[str]:
+        """Ids of the tickets linked to an outage that are still open."""
+        return [r["id"] for r in self.query("SELECT id FROM tickets WHERE outage_id = ? AND status NOT IN "
+                                            "('selesai', 'ditolak') ORDER BY urgent DESC, created_at", (outage_id,))]
 
     def get_state(self, name: str) -> str | None:
         row = self.one("SELECT value FROM state WHERE name = ?", (name,))
