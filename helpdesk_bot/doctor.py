@@ -260,7 +260,7 @@ async def _check_smtp(config: Config, password: str, timeout: float) -> Check:
 
 
 def check_database(config: Config) -> list[Check]:
-    from .tickets import MIGRATIONS
+    from .tickets import inspect_database
 
     path = config.resolve(config.storage.database)
     fix = "fix the owner/permissions of the database and its directory (storage.database), or restore a backup"
@@ -270,35 +270,19 @@ def check_database(config: Config) -> list[Check]:
         return [Check("database", "FAIL", f"{path} or its directory is not writable by this user (SQLite needs the "
                       "directory for its -wal and -shm files)", fix)]
     try:
-        # immutable: no lock, no -wal/-shm created, so doctor run as root leaves nothing root-owned behind
-        conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, timeout=5)
+        state = inspect_database(path)
     except sqlite3.Error as e:
-        return [Check("database", "FAIL", f"{path} cannot be opened: {e}", fix)]
-    try:
-        ok = conn.execute("PRAGMA quick_check").fetchone()[0]
-        if ok != "ok":
-            return [Check("database", "FAIL", f"{path} is damaged: {ok}", "restore a backup")]
-        try:
-            applied = {r[0] for r in conn.execute("SELECT name FROM migrations")}
-        except sqlite3.Error:
-            applied = set()
-        pending = [n for n, _sql in MIGRATIONS if n not in applied]
-        unknown = sorted(applied - {n for n, _ in MIGRATIONS})
-        try:
-            tickets = conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
-        except sqlite3.Error:
-            tickets = 0
-    except sqlite3.Error as e:
-        return [Check("database", "FAIL", f"{path}: {e}", fix)]
-    finally:
-        conn.close()
+        return [Check("database", "FAIL", f"{path} cannot be read as a database: {e}", fix)]
+    if state.integrity != "ok":
+        return [Check("database", "FAIL", f"{path} is damaged: {state.integrity}", "restore a backup")]
+    pending, unknown, tickets = state.pending, state.unknown, state.tickets
     if unknown:
         return [Check("database", "WARN", f"{path}: migrations {unknown} are newer than this version of helpdesk-bot",
                       "upgrade helpdesk-bot, or restore a backup made by this version")]
     if pending:
         return [Check("database", "WARN", f"{path}: migrations {pending} not applied yet",
                       "they are applied when the daemon next starts (helpdesk-bot run)")]
-    return [Check("database", "OK", f"{path}: opens, writable, {len(applied)} migration(s) applied, {tickets} ticket(s)")]
+    return [Check("database", "OK", f"{path}: opens, writable, {len(state.applied)} migration(s) applied, {tickets} ticket(s)")]
 
 
 # ---------------------------------------------------------------------------------------------

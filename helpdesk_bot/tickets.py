@@ -555,3 +555,44 @@ def open_store(config: Config, clock: Clock | None = None) -> Store:
     """The configured database (``[storage] database``, relative to the config file)."""
     path = config.resolve(config.storage.database)
     return Store(path, clock=clock) if clock else Store(path)
+
+
+@dataclass(frozen=True)
+class DatabaseState:
+    """What ``doctor`` reports of a database, read without writing anything."""
+
+    integrity: str
+    applied: frozenset[str]
+    tickets: int
+
+    @property
+    def pending(self) -> list[str]:
+        return [n for n, _sql in MIGRATIONS if n not in self.applied]
+
+    @property
+    def unknown(self) -> list[str]:
+        return sorted(self.applied - {n for n, _ in MIGRATIONS})
+
+
+def inspect_database(path: Path) -> DatabaseState:
+    """Integrity, applied migrations and ticket count of an existing file; raises sqlite3.Error.
+
+    Opened immutable and read-only: no lock, no -wal/-shm created, so doctor run as root leaves
+    nothing root-owned behind.
+    """
+    conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, timeout=5)
+    try:
+        integrity = conn.execute("PRAGMA quick_check").fetchone()[0]
+        if integrity != "ok":
+            return DatabaseState(integrity, frozenset(), 0)
+        try:
+            applied = frozenset(r[0] for r in conn.execute("SELECT name FROM migrations"))
+        except sqlite3.Error:
+            applied = frozenset()
+        try:
+            tickets = conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
+        except sqlite3.Error:
+            tickets = 0
+        return DatabaseState(integrity, applied, tickets)
+    finally:
+        conn.close()
