@@ -496,8 +496,6 @@ class ThreadHooks:
     def _correction(self, pipeline: Pipeline, ticket: Ticket, command: Command, sender: str) -> Outcome:
         """``#jenis``, ``#lengkap``, ``#kurang``: the ticket, its missing list and the next reply follow."""
         from .corrections import WORDS, CorrectionError, correct
-        from .pipeline import Outcome
-
         try:
             done = correct(pipeline.store, pipeline, ticket.id, WORDS[command.action], command.argument, sender, via="mail")
         except CorrectionError as e:
