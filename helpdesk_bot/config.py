@@ -277,6 +277,10 @@ class DigestConfig:
     recipients: tuple[str, ...] = ()
     #: Local time (WIB) on working days.
     time: str = "07:00"
+    #: Rows shown per section; the rest is counted ("dan 12 lainnya") so the mail stays readable.
+    max_rows: int = 15
+    #: Days ahead for which office closures (holidays, cuti bersama) are listed.
+    closures_days: int = 14
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,12 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
-from .office_hours import format_datetime_id
+from . import outages
+from .office_hours import format_date_id, format_datetime_id
+from .people import requester_label
 from .redact import redact
 from .tickets import iso, parse_iso
+from .workflow import ONBOARDING_STEPS
 
 if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import Pipeline
@@ -50,7 +53,7 @@ MAIL_KINDS = {
 
 @dataclass
 class TicketRow:
-    """One ticket as the digest shows it: no form fields besides the tender code."""
+    """One ticket as the digest shows it: no form fields besides the tender code and the stage."""
 
     id: str
     type_name: str
@@ -64,6 +67,8 @@ class TicketRow:
     age: str
     closed: str = ""
     note: str = ""
+    #: ubah_jadwal: "Tahapan ...; semula ...; diminta ..." (staff need it to judge urgency).
+    detail: str = ""
 
 
 @dataclass
@@ -82,34 +87,86 @@ class MailRow:
 
 
 @dataclass
+class Section:
+    """One numbered section: its rows (capped) and how many more there are."""
+
+    title: str
+    kind: str  # "ticket", "mail" or "closure"
+    rows: list[Any]
+    total: int
+    show_due: bool = True
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.rows)
+
+
+@dataclass
 class Digest:
     now: dt.datetime
     since: dt.datetime
     title: str
     period: str
-    new_by_type: list[tuple[str, list[TicketRow]]] = field(default_factory=list)
+    outage: dict[str, str] | None = None
+    new: list[TicketRow] = field(default_factory=list)
     waiting: list[TicketRow] = field(default_factory=list)
     queued: list[TicketRow] = field(default_factory=list)
     overdue: list[TicketRow] = field(default_factory=list)
     done: list[TicketRow] = field(default_factory=list)
     unconfirmed: list[TicketRow] = field(default_factory=list)
     attention: list[TicketRow] = field(default_factory=list)
+    #: (step label, rows) for the onboarding steps that have agencies waiting.
+    onboarding: list[tuple[str, list[TicketRow]]] = field(default_factory=list)
+    #: (date, why) of the office's closed working days ahead.
+    closures: list[tuple[str, str]] = field(default_factory=list)
     suppressed: list[MailRow] = field(default_factory=list)
     quarantined: list[MailRow] = field(default_factory=list)
     rejected: list[MailRow] = field(default_factory=list)
     undelivered: list[MailRow] = field(default_factory=list)
+    #: Whether anything happened since the last digest (no scheduled digest otherwise).
+    news: bool = True
+    max_rows: int = 15
 
     @property
     def new_count(self) -> int:
-        return sum(len(rows) for _name, rows in self.new_by_type)
+        return len(self.new)
+
+    @property
+    def new_by_type(self) -> list[tuple[str, list[TicketRow]]]:
+        groups: dict[str, list[TicketRow]] = {}
+        for row in self.new:
+            groups.setdefault(row.type_name, []).append(row)
+        return sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
 
     @property
     def summary(self) -> list[tuple[str, int]]:
         """The counts shown at the top and in the subject."""
-        return [("Tiket baru", self.new_count), ("Menunggu kelengkapan", len(self.waiting)),
-                ("Dalam antrean", len(self.queued)), ("Terlambat", len(self.overdue)),
-                ("Selesai/ditolak", len(self.done)), ("Password belum dikonfirmasi", len(self.unconfirmed)),
-                ("Email tidak dijawab", len(self.suppressed)), ("Karantina", len(self.quarantined))]
+        return [("Terlambat", len(self.overdue)), ("Tiket baru", self.new_count),
+                ("Menunggu kelengkapan", len(self.waiting)), ("Dalam antrean", len(self.queued)),
+                ("Onboarding", sum(len(r) for _, r in self.onboarding)), ("Selesai/ditolak", len(self.done)),
+                ("Password belum dikonfirmasi", len(self.unconfirmed)), ("Karantina", len(self.quarantined))]
+
+    def _cap(self, title: str, kind: str, rows: list[Any], show_due: bool = True) -> Section:
+        return Section(title, kind, rows[: self.max_rows], len(rows), show_due)
+
+    @property
+    def sections(self) -> list[Section]:
+        """Overdue first; every ticket in exactly one section; each capped at ``max_rows``."""
+        out = [self._cap("Melewati batas waktu", "ticket", self.overdue),
+               self._cap("Perlu perhatian petugas", "ticket", self.attention, show_due=False),
+               self._cap("Tiket baru sejak ringkasan terakhir", "ticket", self.new),
+               self._cap("Menunggu kelengkapan dokumen", "ticket", self.waiting, show_due=False)]
+        for label, rows in self.onboarding:
+            out.append(self._cap(f"Onboarding: {label}", "ticket", rows, show_due=False))
+        out += [self._cap("Dalam antrean, menurut batas waktu", "ticket", self.queued),
+                self._cap("Selesai atau ditolak sejak ringkasan terakhir", "ticket", self.done, show_due=False),
+                self._cap("Penggantian password belum dikonfirmasi", "ticket", self.unconfirmed, show_due=False),
+                self._cap("Kantor tutup dalam waktu dekat", "closure", self.closures),
+                self._cap("Email yang tidak dijawab otomatis", "mail", self.suppressed),
+                self._cap("Email dalam karantina", "mail", self.quarantined),
+                self._cap("Perintah petugas yang ditolak atau gagal", "mail", self.rejected),
+                self._cap("Email yang gagal terkirim atau ditunda", "mail", self.undelivered)]
+        return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,48 +196,52 @@ def _clean(text: str | None, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def schedule_detail(fields: dict[str, Any]) -> str:
+    """"Tahapan Upload Dokumen Penawaran; semula 20 November 2026; diminta 27 November 2026": what
+    staff need to judge an ubah_jadwal without opening it. Empty for other tickets."""
+    parts = []
+    for key, label in (("tahapan", "Tahapan"), ("jadwal_semula", "semula"), ("jadwal_perubahan", "diminta")):
+        value = fields.get(key)
+        if isinstance(value, str) and value.strip():
+            parts.append(f"{label} {value.strip()}")
+    return "; ".join(parts)
+
+
 # ---------------------------------------------------------------------------------------------
 # Collecting
 
 
 class Collector:
-    """Reads one consistent picture of the database for one digest."""
+    """Reads one consistent picture of the database for one digest.
+
+    Ticket sections are collected in the order staff read them, and a ticket already listed is
+    skipped later (``seen``): each ticket appears once, in its most pressing section.
+    """
 
     def __init__(self, store: Store, pipeline: Pipeline, now: dt.datetime, since: dt.datetime):
         self.store = store
         self.rules = pipeline.rules
+        self.calendar = pipeline.calendar
+        self.config = pipeline.config
         self.tz = pipeline.config.helpdesk.timezone
         self.now = now
         self.since = since
+        self.seen: set[str] = set()
 
     def row(self, t: Ticket, note: str = "") -> TicketRow:
         rt = self.rules.types.get(t.request_type)
         return TicketRow(
             id=t.id, type_name=rt.name if rt else t.request_type, status=STATUS_LABELS.get(t.status, t.status),
-            requester=_clean(t.requester, 80), subject=_clean(t.subject), urgent=t.urgent,
+            requester=_clean(requester_label(t.requester), 120), subject=_clean(t.subject), urgent=t.urgent,
             kode_tender=_clean(str(t.fields.get("kode_tender", "") or ""), 20),
             created=short_datetime(t.created_at, self.tz), due=short_datetime(t.due_at, self.tz),
-            age=age_text(self.now - t.created_at), closed=short_datetime(t.closed_at, self.tz), note=_clean(note, 200))
+            age=age_text(self.now - t.created_at), closed=short_datetime(t.closed_at, self.tz), note=_clean(note, 200),
+            detail=_clean(schedule_detail(t.fields), 240))
 
     def _tickets(self, where: str, params: tuple[Any, ...] = (), order: str = "urgent DESC, created_at") -> list[Ticket]:
-        return self.store.tickets(where, params, order)
-
-    def new_by_type(self) -> list[tuple[str, list[TicketRow]]]:
-        groups: dict[str, list[TicketRow]] = {}
-        for t in self._tickets("created_at >= ? AND created_at < ?", (iso(self.since), iso(self.now))):
-            row = self.row(t)
-            groups.setdefault(row.type_name, []).append(row)
-        return sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-
-    def waiting(self) -> list[TicketRow]:
-        return [self.row(t, "Kurang: " + ", ".join(self.rules.form_name(d) for d in t.missing + t.lacking)
-                         if (t.missing or t.lacking) else "")
-                for t in self._tickets("status = 'menunggu_kelengkapan'")]
-
-    def queued(self) -> list[TicketRow]:
-        marks = ",".join("?" * len(QUEUED_STATUSES))
-        return [self.row(t) for t in self._tickets(f"status IN ({marks})", QUEUED_STATUSES,
-                                                   "urgent DESC, due_at IS NULL, due_at, created_at")]
+        found = [t for t in self.store.tickets(where, params, order) if t.id not in self.seen]
+        self.seen.update(t.id for t in found)
+        return found
 
     def overdue(self) -> list[TicketRow]:
         marks = ",".join("?" * len(QUEUED_STATUSES))
@@ -188,9 +249,38 @@ class Collector:
                              (*QUEUED_STATUSES, iso(self.now)), "urgent DESC, due_at")
         return [self.row(t, f"terlambat {age_text(self.now - t.due_at)}") for t in rows if t.due_at]
 
-    def done(self) -> list[TicketRow]:
-        return [self.row(t) for t in self._tickets(
-            "status IN ('selesai', 'ditolak') AND closed_at >= ?", (iso(self.since),), "closed_at")]
+    def attention(self) -> list[TicketRow]:
+        return [self.row(t, t.needs_staff) for t in self._tickets(
+            "needs_staff IS NOT NULL AND needs_staff != '' AND status NOT IN ('selesai', 'ditolak')")]
+
+    def new(self) -> list[TicketRow]:
+        return [self.row(t, self._missing_note(t)) for t in self._tickets(
+            "created_at >= ? AND created_at < ? AND status NOT IN ('selesai', 'ditolak')",
+            (iso(self.since), iso(self.now)))]
+
+    def _missing_note(self, t: Ticket) -> str:
+        if not (t.missing or t.lacking):
+            return ""
+        return "Kurang: " + ", ".join([self.rules.form_name(d) for d in t.missing] + [str(x) for x in t.lacking])
+
+    def waiting(self) -> list[TicketRow]:
+        return [self.row(t, self._missing_note(t)) for t in self._tickets("status = 'menunggu_kelengkapan'")]
+
+    def onboarding(self) -> list[tuple[str, list[TicketRow]]]:
+        out = []
+        for step, label in ONBOARDING_STEPS.items():
+            if step == "akses_diserahkan":
+                continue
+            rows = [self.row(t, f"bimtek: {t.bimtek}" if t.bimtek else "")
+                    for t in self._tickets("onboarding = ? AND status NOT IN ('selesai', 'ditolak')", (step,))]
+            if rows:
+                out.append((label, rows))
+        return out
+
+    def queued(self) -> list[TicketRow]:
+        marks = ",".join("?" * len(QUEUED_STATUSES))
+        return [self.row(t) for t in self._tickets(f"status IN ({marks})", QUEUED_STATUSES,
+                                                   "urgent DESC, due_at IS NULL, due_at, created_at")]
 
     def unconfirmed(self) -> list[TicketRow]:
         types = [rid for rid, rt in self.rules.types.items() if rt.password_reminder]
@@ -206,9 +296,23 @@ class Collector:
             out.append(self.row(t, note))
         return out
 
-    def attention(self) -> list[TicketRow]:
-        return [self.row(t, t.needs_staff) for t in self._tickets(
-            "needs_staff IS NOT NULL AND needs_staff != '' AND status NOT IN ('selesai', 'ditolak')")]
+    def done(self) -> list[TicketRow]:
+        return [self.row(t) for t in self._tickets(
+            "status IN ('selesai', 'ditolak') AND closed_at >= ?", (iso(self.since),), "closed_at")]
+
+    def closures(self) -> list[tuple[str, str]]:
+        """Weekdays ahead on which the office is closed, and special hours starting soon."""
+        today = self.now.astimezone(self.calendar.tz).date()
+        out = []
+        for i in range(1, max(0, self.config.digest.closures_days) + 1):
+            day = today + dt.timedelta(days=i)
+            if day.weekday() < 5 and not self.calendar.is_working_day(day):
+                out.append((format_date_id(day), self.calendar.holiday_name(day) or "Libur kantor"))
+        for sp in self.config.working_hours.special:
+            start = dt.date.fromisoformat(sp.start)
+            if today < start <= today + dt.timedelta(days=self.config.digest.closures_days):
+                out.append((format_date_id(start), f"mulai jam kerja khusus: {sp.name} (s.d. {sp.end})"))
+        return out
 
     def suppressed(self) -> list[MailRow]:
         rows = self.store.mails_since(("suppressed", "duplicate", "foreign_note"), self.since)
@@ -243,18 +347,56 @@ class Collector:
 
 def collect(store: Store, pipeline: Pipeline, now: dt.datetime | None = None,
             since: dt.datetime | None = None) -> Digest:
-    """Every section, as of ``now``, for the period since the last digest (or the last day)."""
+    """Every section, as of ``now``, for the period since the last digest (on a fresh install:
+    since the first ticket or mail, so the first digest shows everything already there)."""
     now = now or store.now()
-    since = since or last_digest_at(store) or now - dt.timedelta(days=1)
+    since = since or last_digest_at(store) or first_activity(store) or now - dt.timedelta(days=1)
     tz = pipeline.config.helpdesk.timezone
     c = Collector(store, pipeline, now, since)
-    return Digest(
-        now=now, since=since,
-        title=f"Ringkasan Harian Helpdesk {pipeline.config.helpdesk.name}",
-        period=f"{format_datetime_id(since, tz)} s.d. {format_datetime_id(now, tz)}",
-        new_by_type=c.new_by_type(), waiting=c.waiting(), queued=c.queued(), overdue=c.overdue(), done=c.done(),
-        unconfirmed=c.unconfirmed(), attention=c.attention(), suppressed=c.suppressed(),
-        quarantined=c.quarantined(), rejected=c.rejected(), undelivered=c.undelivered())
+    d = Digest(now=now, since=since, title=f"Ringkasan Harian Helpdesk {pipeline.config.helpdesk.name}",
+               period=f"{format_datetime_id(since, tz)} s.d. {format_datetime_id(now, tz)}",
+               outage=outages.announcement(store, tz), max_rows=max(1, pipeline.config.digest.max_rows))
+    # Order matters: each ticket lands in the first section that claims it.
+    d.overdue = c.overdue()
+    d.attention = c.attention()
+    d.new = c.new()
+    d.waiting = c.waiting()
+    d.onboarding = c.onboarding()
+    d.queued = c.queued()
+    d.unconfirmed = c.unconfirmed()
+    d.done = c.done()
+    d.closures = c.closures()
+    d.suppressed, d.quarantined, d.rejected, d.undelivered = c.suppressed(), c.quarantined(), c.rejected(), c.undelivered()
+    d.news = has_news(store, d)
+    return d
+
+
+def first_activity(store: Store) -> dt.datetime | None:
+    row = store.one("SELECT MIN(created_at) AS t FROM tickets")
+    first = parse_iso(row["t"]) if row and row["t"] else None
+    row = store.one("SELECT MIN(processed_at) AS t FROM messages")
+    other = parse_iso(row["t"]) if row and row["t"] else None
+    found = [t for t in (first, other) if t is not None]
+    return min(found) - dt.timedelta(seconds=1) if found else None
+
+
+def has_news(store: Store, d: Digest) -> bool:
+    """Anything since the last digest: tickets opened or closed, mail not answered, commands
+    refused, mail undelivered or quarantined, a ticket newly overdue, an outage declared."""
+    if d.new or d.done or d.suppressed or d.rejected:
+        return True
+    since = iso(d.since)
+    checks = ("SELECT 1 FROM quarantine WHERE status = 'open' AND created_at >= ? LIMIT 1",
+              "SELECT 1 FROM outbox WHERE status = 'failed' AND created_at >= ? LIMIT 1",
+              "SELECT 1 FROM tickets WHERE status NOT IN ('selesai', 'ditolak') AND due_at >= ? AND due_at < ? LIMIT 1",
+              "SELECT 1 FROM events WHERE kind LIKE 'outage_%' AND at >= ? LIMIT 1",
+              "SELECT 1 FROM events WHERE ticket_id IS NOT NULL AND at >= ? AND kind IN "
+              "('documents_added', 'requester_message', 'status_changed', 'staff_note') LIMIT 1")
+    for sql in checks:
+        params: tuple[Any, ...] = (since, iso(d.now)) if sql.count("?") == 2 else (since,)
+        if store.one(sql, params):
+            return True
+    return False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -271,8 +413,8 @@ def subject(d: Digest, tz: str) -> str:
     # Short date: a subject over 78 characters gets folded by the email package in a way some
     # clients show with a leading space.
     local = d.now.astimezone(ZoneInfo(tz)).date()
-    return (f"[Ringkasan Helpdesk] {local:%d/%m/%Y}: {d.new_count} baru, {len(d.queued)} antre, "
-            f"{len(d.overdue)} terlambat")
+    return (f"[Ringkasan Helpdesk] {local:%d/%m/%Y}: {len(d.overdue)} terlambat, {d.new_count} baru, "
+            f"{len(d.queued)} antre")
 
 
 def render(pipeline: Pipeline, d: Digest) -> tuple[str, str]:
@@ -317,6 +459,12 @@ def send(store: Store, pipeline: Pipeline, now: dt.datetime | None = None, sched
         if scheduled and not due(store, pipeline, now):
             return None
         d = collect(store, pipeline, now)
+        if scheduled and not d.news:
+            # Nothing new: no mail today (staff would learn to ignore it); tomorrow's covers both days.
+            store.set_state(STATE_LAST_DATE, local_date(now, pipeline.config.helpdesk.timezone).isoformat())
+            store.add_event(None, "digest_skipped", reason="nothing new since the last digest")
+            log.info("digest_skipped", reason="nothing new")
+            return None
         out = build(pipeline, d, to)
         mailbox = pipeline.config.mailbox[0].name if pipeline.config.mailbox else ""
         pipeline.enqueue(out, None, mailbox)

@@ -24,9 +24,9 @@ from test_workflow import AUTH_FAIL, World, make_world, staff_mail, ubah_jadwal_
 SECRET = "Rahasia#2026"
 
 #: Headings of every section, as staff read them (plain text upper case, HTML as written).
-SECTIONS = ("Tiket baru sejak ringkasan terakhir", "Menunggu kelengkapan dokumen", "Dalam antrean, menurut batas waktu",
-            "Melewati batas waktu", "Selesai atau ditolak sejak ringkasan terakhir",
-            "Penggantian password belum dikonfirmasi", "Tiket yang perlu perhatian petugas",
+SECTIONS = ("Melewati batas waktu", "Perlu perhatian petugas", "Tiket baru sejak ringkasan terakhir",
+            "Menunggu kelengkapan dokumen", "Dalam antrean, menurut batas waktu",
+            "Selesai atau ditolak sejak ringkasan terakhir", "Penggantian password belum dikonfirmasi",
             "Email yang tidak dijawab otomatis", "Email dalam karantina", "Perintah petugas yang ditolak atau gagal",
             "Email yang gagal terkirim")
 
@@ -68,29 +68,38 @@ def world(tmp_path: Path) -> World:
 
 
 def test_every_section_is_filled(world: World) -> None:
-    w, ids = world, world.ids  # type: ignore[attr-defined]
-    d = digest.collect(w.store, w.pipeline, since=wib(2026, 11, 22, 0, 0))
-    assert d.new_count == 8
-    assert [r.id for r in d.waiting] == [ids["waiting"]]
-    assert d.queued[0].id == ids["urgent"] and d.queued[0].urgent  # urgent first everywhere
-    assert {r.id for r in d.queued} == {ids[k] for k in ("antre", "urgent", "baru", "diproses", "overdue")}
-    assert ids["overdue"] in [r.id for r in d.overdue]
-    assert {r.id for r in d.done} == {ids["selesai"], ids["ditolak"]}
-    assert [r.id for r in d.unconfirmed] == [ids["selesai"]]
+    """Overdue first; each ticket once, in its most pressing section; the first digest of an
+    install covers everything since the first mail."""
+    ids = world.ids  # type: ignore[attr-defined]
+    d = digest.collect(world.store, world.pipeline)
+    assert d.overdue[0].id == ids["urgent"] and d.overdue[0].urgent  # urgent first everywhere
+    assert {r.id for r in d.overdue} == {ids[k] for k in ("antre", "urgent", "diproses", "overdue")}
     assert [r.id for r in d.attention] == [ids["baru"]]
+    assert [r.id for r in d.new] == [ids["waiting"]] and "Kurang" in d.new[0].note
+    assert [r.id for r in d.unconfirmed] == [ids["selesai"]]
+    assert [r.id for r in d.done] == [ids["ditolak"]]
+    listed = [r.id for s in d.sections if s.kind == "ticket" for r in s.rows]
+    assert sorted(listed) == sorted(set(listed)) and len(listed) == 8  # each ticket once
     assert len(d.suppressed) == 1 and len(d.quarantined) == 1 and len(d.rejected) == 1 and len(d.undelivered) == 1
     assert "ditolak" in d.rejected[0].subject
+    # Requester with agency; ubah_jadwal with stage and dates.
+    row = next(r for r in d.overdue if r.id == ids["antre"])
+    assert "(Pemerintah Kabupaten Bandung)" in row.requester
+    assert "Tahapan Upload Dokumen Penawaran" in row.detail and "semula" in row.detail and "diminta" in row.detail
 
 
 def test_text_and_html_show_every_section_and_no_password(world: World) -> None:
     w = world
-    text, html = digest.render(w.pipeline, digest.collect(w.store, w.pipeline, since=wib(2026, 11, 22, 0, 0)))
+    d = digest.collect(w.store, w.pipeline, since=wib(2026, 11, 22, 0, 0))
+    text, html = digest.render(w.pipeline, d)
     for heading in SECTIONS:
         assert heading.upper() in text, heading
         assert heading in html, heading
     assert SECRET not in text and SECRET not in html
     assert "<script>" not in html and "&lt;script&gt;" in html
-    assert "(tidak ada)" not in text  # every section has something in this database
+    # Each ticket once: a section emptied by an earlier one says so, nothing is listed twice.
+    assert text.count("(tidak ada)") == sum(1 for s in d.sections if not s.rows)
+    assert html.count("HD-2026-00002</b>") == 1
     assert "MENDESAK" in text and "MENDESAK" in html
 
 
@@ -103,11 +112,47 @@ def test_since_last_digest(world: World) -> None:
     w.clock.advance(days=1)
     d = digest.collect(w.store, w.pipeline)
     assert d.new_count == 0 and d.done == [] and d.suppressed == [] and d.rejected == []
-    assert d.quarantined and d.waiting and d.queued  # standing lists stay until someone acts
+    assert d.quarantined and d.waiting and d.overdue  # standing lists stay until someone acts
+    assert not d.news  # nothing happened: the scheduled digest is skipped
+    w.clock.now = wib(2026, 11, 26, 7, 30)  # Thursday, past digest.time
+    assert digest.send(w.store, w.pipeline, scheduled=True) is None
+    assert [e for e in w.store.query("SELECT kind FROM events WHERE kind = 'digest_skipped'")]
+    w.deliver(request_mail(subject="Pertanyaan baru", body="Apakah ada pelatihan?"))
+    w.clock.now = wib(2026, 11, 27, 7, 30)
+    assert digest.send(w.store, w.pipeline, scheduled=True) is not None
     mail = email.message_from_bytes(w.store.query("SELECT raw FROM outbox WHERE kind = 'digest'")[0]["raw"],
                                     policy=email.policy.default)
-    assert str(mail["Subject"]) == "[Ringkasan Helpdesk] 25/11/2026: 7 baru, 5 antre, 4 terlambat"
+    assert str(mail["Subject"]) == "[Ringkasan Helpdesk] 25/11/2026: 4 terlambat, 1 baru, 0 antre"
     assert SECRET not in mail.as_string()
+
+
+def test_sections_are_capped_and_closures_listed(world: World) -> None:
+    w = world
+    w.pipeline.config = dataclasses.replace(w.config, digest=DigestConfig(max_rows=2, closures_days=40))
+    d = digest.collect(w.store, w.pipeline)
+    overdue = d.sections[0]
+    assert overdue.total == 4 and len(overdue.rows) == 2 and overdue.more == 2
+    text, html = digest.render(w.pipeline, d)
+    assert "dan 2 lainnya" in text and "dan 2 lainnya" in html
+    # 25 November 2026 + 40 days: Christmas and its cuti bersama are ahead.
+    assert any("Natal" in why for _day, why in d.closures)
+    assert "KANTOR TUTUP DALAM WAKTU DEKAT" in text
+
+
+def test_outage_and_onboarding_in_the_digest(world: World) -> None:
+    from helpdesk_bot import outages
+
+    w = world
+    with w.store.transaction():
+        outages.declare(w.store, "SPSE tidak dapat diakses sejak pukul 06.00 WIB.", "andi@lpse.jabarprov.go.id")
+        tid = w.store.create_ticket("HD", request_type="bergabung", status="antre", requester="setda@garutkab.go.id",
+                                    subject="Bergabung", onboarding="menunggu_bimtek")
+    d = digest.collect(w.store, w.pipeline)
+    assert d.outage and "06.00" in d.outage["text"]
+    [(label, rows)] = d.onboarding
+    assert label == "Menunggu jadwal bimtek" and rows[0].id == tid and "Pemerintah Kabupaten Garut" in rows[0].requester
+    text, _html = digest.render(w.pipeline, d)
+    assert "GANGGUAN SPSE DIUMUMKAN" in text and "ONBOARDING: MENUNGGU JADWAL BIMTEK" in text
 
 
 def test_age_text() -> None:
