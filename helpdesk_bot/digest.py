@@ -255,7 +255,7 @@ class Collector:
 
     def new(self) -> list[TicketRow]:
         return [self.row(t, self._missing_note(t)) for t in self._tickets(
-            "created_at >= ? AND created_at < ? AND status NOT IN ('selesai', 'ditolak')",
+            "created_at >= ? AND created_at <= ? AND status NOT IN ('selesai', 'ditolak')",
             (iso(self.since), iso(self.now)))]
 
     def _missing_note(self, t: Ticket) -> str:

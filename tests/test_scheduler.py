@@ -121,6 +121,7 @@ def test_digest_on_working_days_at_the_configured_time_once(tmp_path: Path) -> N
     w.pipeline.config = w.config
     jobs = jobs_for(w)
     assert not jobs.tick()
+    w.deliver(ubah_jadwal_request())  # something new: a digest is due (none when nothing is new)
     w.clock.now = wib(2026, 11, 27, 7, 0)
     assert jobs.tick()
     assert len(w.outbox("digest")) == 1
@@ -130,6 +131,7 @@ def test_digest_on_working_days_at_the_configured_time_once(tmp_path: Path) -> N
         w.clock.now = wib(2026, 11, day, 8, 0)
         jobs.tick()
     assert len(w.outbox("digest")) == 1
+    w.deliver(ubah_jadwal_request())  # Sunday's mail makes Monday's digest
     w.clock.now = wib(2026, 11, 30, 7, 5)  # Monday
     jobs.tick()
     assert len(w.outbox("digest")) == 2
@@ -144,6 +146,7 @@ def test_digest_on_working_days_at_the_configured_time_once(tmp_path: Path) -> N
 
 def test_digest_goes_to_staff_addresses_by_default(tmp_path: Path) -> None:
     w = make_world(tmp_path, wib(2026, 11, 27, 8, 0))
+    w.deliver(ubah_jadwal_request())
     jobs_for(w).tick()
     rows = w.store.query("SELECT recipients FROM outbox WHERE kind = 'digest'")
     assert len(rows) == 1 and STAFF in rows[0]["recipients"]
