@@ -147,7 +147,7 @@ def test_outage_and_onboarding_in_the_digest(world: World) -> None:
         outages.declare(w.store, "SPSE tidak dapat diakses sejak pukul 06.00 WIB.", "andi@lpse.jabarprov.go.id")
         tid = w.store.create_ticket("HD", request_type="bergabung", status="antre", requester="setda@garutkab.go.id",
                                     subject="Bergabung", onboarding="menunggu_bimtek")
-    d = digest.collect(w.store, w.pipeline)
+    d = digest.collect(w.store, w.pipeline, since=w.clock.now + dt.timedelta(minutes=1))
     assert d.outage and "06.00" in d.outage["text"]
     [(label, rows)] = d.onboarding
     assert label == "Menunggu jadwal bimtek" and rows[0].id == tid and "Pemerintah Kabupaten Garut" in rows[0].requester
