@@ -268,11 +268,11 @@ SUBJECTS = {
     "bergabung": ["Permohonan Bergabung LPSE Jabar", "Pendaftaran Agency baru"],
     "admin_tambahan": ["Permohonan Admin Agency Tambahan", "Penambahan administrator agency"],
     "sub_agency": ["Pendaftaran Sub Agency", "Permohonan pembuatan sub agency UPTD"],
-    "lainnya": ["Pertanyaan", "Mohon informasi jadwal bimtek", "Tanya cara daftar penyedia", "Terima kasih"],
+    "lainnya": ["Pertanyaan", "Mohon informasi jam layanan helpdesk", "Tanya cara daftar penyedia", "Terima kasih"],
 }
 VAGUE = ["Mohon bantuan", "Permohonan", "(tanpa subjek)", "Surat dari Dinas", "Fwd: dokumen", "Kirim berkas"]
 BODIES = {
-    "lainnya": ["Selamat pagi, kapan jadwal bimbingan teknis untuk pejabat pengadaan berikutnya?",
+    "lainnya": ["Selamat pagi, sampai pukul berapa layanan helpdesk LPSE buka pada hari Jumat?",
                 "Mohon informasi cara mendaftar sebagai penyedia di SPSE.", "Terima kasih atas bantuannya kemarin."],
     "sub_agency": ["Dengan hormat, kami mohon dibuatkan Sub Agency untuk UPTD Puskesmas di lingkungan kami."],
 }
