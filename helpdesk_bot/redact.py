@@ -26,7 +26,7 @@ MASK = "[disamarkan]"
 _J = r"[\s_-]{0,3}"
 #: Labels that introduce a credential after a separator or a space.
 _STRONG_LABELS = (
-    rf"kata{_J}sandi|kata{_J}kunci|kode{_J}sandi|password|pass{_J}word|passwd|passcode|pass{_J}code|passphrase"
+    rf"kata{_J}sandi|kata{_J}kunci|kode{_J}sandi|password|pass{_J}word|passwd|pasword|paswd|passwrd|passowrd|passcode|pass{_J}code|passphrase"
     rf"|pwd|pswd|psw|pin|user{_J}id|user{_J}name|nama{_J}pengguna|id{_J}pengguna|akun|account"
 )
 #: Labels too ordinary as words ("Bapak Sandi", "user baru", "pass ujian") to trust after a

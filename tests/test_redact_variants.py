@@ -26,6 +26,8 @@ MASKED: list[tuple[str, str]] = [
     (f"password\ufe55 {S}", S), (f"pwd:{S}", S), (f"PWD = {S}", S), (f"passwd: {S}", S), (f"pswd: {S}", S),
     (f"PW={S}", S), (f"Pass : {S}", S), (f"pass word: {S}", S), (f"pass-word: {S}", S), (f"passphrase: {S}", S),
     (f"pass code: {S}", S),
+    # common typos (found by the outsider attack)
+    (f"Pasword: {S}", S), (f"paswd={S}", S), (f"passowrd: {S}", S),
     # Indonesian labels and qualifiers
     (f"kata sandi: {S}", S), (f"katasandi: {S}", S), (f"Kata-Sandi: {S}", S), (f"KATA SANDI BARU : {S}", S),
     (f"kata sandi saya adalah {S}", S), (f"password saya adalah {S}", S), (f"passwordnya: {S}", S),
