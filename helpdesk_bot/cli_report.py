@@ -15,14 +15,14 @@ from .cli import State, main, pass_state
 
 @main.command("report")
 @click.option("--month", "month_text", default=None, metavar="YYYY-MM",
-              help="Bulan laporan, misalnya 2026-11 (bawaan: bulan lalu).")
+              help="The month to report, e.g. 2026-11 (default: last month).")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Tulis juga laporan HTML dengan grafik ke berkas ini.")
-@click.option("--send", is_flag=True, help="Kirim laporan sekarang kepada [report] recipients.")
+              help="Also write the HTML report, with its charts, to this file.")
+@click.option("--send", is_flag=True, help="Mail the report now to [report] recipients.")
 @pass_state
 def report_command(state: State, month_text: str | None, html_file: Path | None, send: bool) -> None:
-    """Laporan bulanan: volume per jenis dan per instansi, waktu tanggapan dan penyelesaian dalam
-    jam kerja, bagian yang selesai dalam target, email yang tidak dijawab dan karantina."""
+    """The monthly report: volume per type and per agency, first response and resolution in working
+    hours, the share within target, unanswered mail and quarantine (the report itself is in Indonesian)."""
     from . import report
     from .cli_staff import _flush, _pipeline
 
@@ -37,10 +37,10 @@ def report_command(state: State, month_text: str | None, html_file: Path | None,
         if send:
             message_id = report.send(store, pipeline, month)
             if message_id is None:
-                raise click.ClickException("Tidak ada penerima: isi [report] recipients pada konfigurasi.")
+                raise click.ClickException("no recipients: set [report] recipients in the configuration")
             delivery = _flush(state, store)
-            click.echo(f"Laporan {month.label} dikirim kepada {', '.join(report.recipients(config))} ({message_id}); "
-                       f"terkirim {delivery.sent}, menunggu ulang {delivery.retried}, gagal {delivery.failed}.")
+            click.echo(f"report {month.label} mailed to {', '.join(report.recipients(config))} ({message_id}); "
+                       f"sent {delivery.sent}, retrying {delivery.retried}, failed {delivery.failed}")
             return
         r = report.for_pipeline(pipeline, month)
         click.echo(report.render_text(pipeline, r), nl=False)
@@ -48,7 +48,7 @@ def report_command(state: State, month_text: str | None, html_file: Path | None,
             try:
                 html_file.write_text(report.render_html(pipeline, r), encoding="utf-8")
             except OSError as e:
-                raise click.ClickException(f"{html_file}: tidak dapat ditulis: {e.strerror or e}") from e
-            click.echo(f"Laporan HTML ditulis ke {html_file}", err=True)
+                raise click.ClickException(f"{html_file}: cannot write: {e.strerror or e}") from e
+            click.echo(f"HTML report written to {html_file}", err=True)
     finally:
         store.close()

@@ -258,7 +258,7 @@ def test_cli_report_text_html_and_send(world: World, tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     sent = [p for p in (tmp_path / "outbox").glob("*.eml") if b"[Laporan Helpdesk] November 2026" in p.read_bytes()]
     assert len(sent) == 1
-    assert "Laporan November 2026 dikirim kepada kepala@lpse.jabarprov.go.id" in res.output
+    assert "report November 2026 mailed to kepala@lpse.jabarprov.go.id" in res.output
 
 
 @pytest.mark.parametrize("table, key", [("day = 29", "report.day"), ('time = "7"', "report.time"),
