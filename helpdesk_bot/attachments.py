@@ -120,9 +120,16 @@ def store(config: Config, db: Store, ticket_id: str, attachments: Iterable[Attac
     return stored
 
 
+#: The ticket's request mail kept beside its attachments for staff corrections (corrections.py);
+#: it is not one of the requester's attachments.
+REQUEST_MAIL = "request.eml"
+
+
 def files(config: Config, ticket_id: str) -> list[Path]:
+    """The requester's stored attachments (not the kept request mail, not half-written files)."""
     d = ticket_dir(config, ticket_id)
-    return sorted(p for p in d.iterdir() if p.is_file() and not p.name.startswith(".tmp-")) if d.is_dir() else []
+    return sorted(p for p in d.iterdir()
+                  if p.is_file() and not p.name.startswith(".tmp-") and p.name != REQUEST_MAIL) if d.is_dir() else []
 
 
 # -- retention ----------------------------------------------------------------------------------

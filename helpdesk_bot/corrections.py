@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from . import attachments as attachments_module
+
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Config
     from .pipeline import Pipeline
@@ -30,7 +32,7 @@ log = structlog.get_logger("helpdesk_bot.corrections")
 WORDS = {"jenis": "retype", "lengkap": "complete", "kurang": "missing"}
 #: Statuses a correction may change (a closed ticket is reopened with ``ticket reopen`` first).
 CORRECTABLE = ("baru", "menunggu_kelengkapan", "antre", "diproses")
-REQUEST_MAIL = "request.eml"
+REQUEST_MAIL = attachments_module.REQUEST_MAIL
 
 class CorrectionError(Exception):
     """A correction that cannot be made; the message is for staff (Indonesian)."""

@@ -69,7 +69,10 @@ def test_repeated_sigkill_and_a_dovecot_crash_during_a_burst(tmp_path, mailbox, 
             deliver(mailbox, raw)
 
     # A database trigger makes the "Uji karantina" mails fail inside the ticket transaction.
-    subprocess.run([*BOT, "--config", str(config), "tickets", "list"], check=True, capture_output=True, cwd=tmp_path)
+    from helpdesk_bot.config import load
+    from helpdesk_bot.tickets import open_store
+
+    open_store(load(config)).close()  # creates and migrates the database (read commands no longer do)
     conn = sqlite3.connect(db)
     conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON tickets WHEN NEW.subject LIKE 'Uji karantina%' "
                  "BEGIN SELECT RAISE(ABORT, 'injected failure'); END")

@@ -63,7 +63,7 @@ def test_readers_never_see_a_half_loaded_rule_set(tmp_path):
     def reader() -> None:
         while not stop.is_set():
             rs = holder.get()
-            if len(rs.types) != 12 or len(rs.forms) != 11 or rs.types["ubah_jadwal"].due_hours not in (4.0, 5.0):
+            if len(rs.types) != 13 or len(rs.forms) != 11 or rs.types["ubah_jadwal"].due_hours not in (4.0, 5.0):
                 seen.append(f"inconsistent {rs.version}")
             time.sleep(0.0002)  # yield the GIL: two spinning readers starved the reloads (150 s)
 

@@ -307,8 +307,9 @@ def test_stale_files_of_a_crashed_attempt_are_cleared_for_a_new_ticket(tmp_path)
     (stale / "000000000000-orang-lain.pdf").write_bytes(b"not yours")
     drop(cfg, request_mail("Mohon ubah jadwal", attachments=[UBAH]))
     run(cfg)
-    names = [p.name for p in stale.iterdir()]
-    assert len(names) == 1 and names[0].endswith("-formulir.pdf")
+    names = sorted(p.name for p in stale.iterdir())
+    # the other ticket's file is gone; the new ticket's attachment and its kept request mail remain
+    assert len(names) == 2 and names[0].endswith("-formulir.pdf") and names[1] == attachments.REQUEST_MAIL
 
 
 def test_safe_name():

@@ -215,5 +215,5 @@ def test_digest_send_reaches_staff_with_html_alternative(make_desk, smtp_server:
     digest.send(desk.store, desk.pipeline)
     Sender(desk.config, desk.store, desk.daemon._on_sent).flush(ignore_backoff=True)
     (mail,) = mails(read_inbox(mailbox, "staf"))
-    assert str(mail["Subject"]) == "[Ringkasan Helpdesk] 24/11/2026: 1 baru, 1 antre, 0 terlambat"
+    assert str(mail["Subject"]) == "[Ringkasan Helpdesk] 24/11/2026: 0 terlambat, 1 baru, 0 antre"  # overdue first; each ticket once
     assert mail.get_body(("html",)) is not None and "Permintaan Ubah Jadwal" in text_of(mail)
