@@ -20,7 +20,7 @@ from helpdesk_bot.sources.base import SourceMessage
 from helpdesk_bot.tickets import iso
 from helpdesk_bot.workflow import act
 from mails import request_mail
-from test_workflow import AUTH_FAIL, World, make_world, staff_mail, ubah_jadwal_request, wib
+from test_workflow import cli_config, AUTH_FAIL, World, make_world, staff_mail, ubah_jadwal_request, wib
 
 SECRET = "Rahasia#2026"
 
@@ -166,28 +166,13 @@ def test_age_text() -> None:
 
 
 def _cli_config(w: World, tmp_path: Path) -> Path:
-    cfg = tmp_path / "config.toml"
-    cfg.write_text(f"""
-[storage]
-database = "{w.store.path}"
-
-[[mailbox]]
-name = "helpdesk"
-address = "helpdesk@lpse.jabarprov.go.id"
-kind = "maildir"
-path = "{tmp_path}/maildir"
-
-[smtp]
-kind = "directory"
-path = "{tmp_path}/outbox"
-
+    return cli_config(w, tmp_path, f"""
 [staff]
 addresses = ["andi@lpse.jabarprov.go.id"]
 
 [digest]
 recipients = ["kepala@lpse.jabarprov.go.id"]
 """)
-    return cfg
 
 
 def test_cli_digest_print_and_send(world: World, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from helpdesk_bot.scheduler import Jobs
 from helpdesk_bot.sources.base import SourceMessage
 from helpdesk_bot.workflow import act
 from mails import request_mail
-from test_workflow import World, make_world, ubah_jadwal_request, wib
+from test_workflow import cli_config, World, make_world, ubah_jadwal_request, wib
 
 RECIPIENT = "kepala@lpse.jabarprov.go.id"
 
@@ -223,26 +223,11 @@ def test_no_recipients_no_mail(world: World) -> None:
 
 
 def _cli_config(w: World, tmp_path: Path) -> Path:
-    cfg = tmp_path / "config.toml"
-    cfg.write_text(f"""
-[storage]
-database = "{w.store.path}"
-
-[[mailbox]]
-name = "helpdesk"
-address = "helpdesk@lpse.jabarprov.go.id"
-kind = "maildir"
-path = "{tmp_path}/maildir"
-
-[smtp]
-kind = "directory"
-path = "{tmp_path}/outbox"
-
+    return cli_config(w, tmp_path, f"""
 [report]
 recipients = ["{RECIPIENT}"]
 agency_names = ["bandungkab.go.id = Pemerintah Kabupaten Bandung"]
 """)
-    return cfg
 
 
 def test_cli_report_text_html_and_send(world: World, tmp_path: Path) -> None:

@@ -107,6 +107,27 @@ UBAH_JADWAL_FIELDS = {
 }
 
 
+def cli_config(w: World, tmp_path: Path, extra: str = "") -> Path:
+    """A config.toml for the CLI on this world's database (Maildir in, .eml replies), plus ``extra``."""
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f"""
+[storage]
+database = "{w.store.path}"
+
+[[mailbox]]
+name = "helpdesk"
+address = "helpdesk@lpse.jabarprov.go.id"
+kind = "maildir"
+path = "{tmp_path}/maildir"
+
+[smtp]
+kind = "directory"
+path = "{tmp_path}/outbox"
+{extra}""")
+    return cfg
+
+
+
 def ubah_jadwal_request(**fields: str) -> email.message.EmailMessage:
     pdf = text_pdf("FORMULIR PERMINTAAN UBAH JADWAL", {**UBAH_JADWAL_FIELDS, **fields})
     return request_mail(subject="Permohonan ubah jadwal tender 48658064", attachments=[("ubah_jadwal.pdf", pdf)])
