@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from .documents import DocumentText
 from .envelope import Envelope
 from .fields import extract_fields, find_kode_tender, normalise
+from .quoting import own_text
 from .recognise import Recognition, page_text, recognise
 from .ruleset import RequestType, RuleSet
 
@@ -282,8 +283,6 @@ _AGENCY_ADMIN = re.compile(r"\badmin(?:istrator)?\s+agency\b|\bpokja\b|\bppk\b")
 
 
 def _own_text(env: Envelope) -> str:
-    from .workflow import own_text
-
     return normalise(own_text(env.text or "")[:2000])
 
 

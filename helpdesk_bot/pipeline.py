@@ -46,7 +46,8 @@ from .screen import evidence_note, screening_summary, settle
 from .sources.base import SourceMessage
 from .tickets import Store, Ticket
 from .trust import sender_authentication
-from .workflow import (is_staff_address, is_urgent, onboarding_start, own_text, stale_dates,
+from .quoting import own_text
+from .workflow import (is_staff_address, is_urgent, onboarding_start, stale_dates,
                        stale_note, urgent_stage_end)
 
 log = structlog.get_logger("helpdesk_bot.pipeline")

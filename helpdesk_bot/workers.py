@@ -330,6 +330,7 @@ class WorkerPool:
 
     def _run(self, i: int, worker: _Worker | None, task: _Task) -> tuple[_Worker | None, Analysis]:
         kind, why = "crashed", ""
+        started = time.monotonic()
         for attempt in range(1, ATTEMPTS + 1):
             if self._closed:
                 raise PoolClosed("worker pool closed while the mail waited for its analysis")
@@ -351,7 +352,10 @@ class WorkerPool:
                         seconds=round(time.monotonic() - t0, 2), will_retry=attempt < ATTEMPTS)
             worker.kill()
             worker = None
-        return worker, Analysis(None, error=f"{kind}: {why} (tried {ATTEMPTS} times)")
+        # The time the mail cost, all attempts included: a killed worker's mail is the one the
+        # analysis-seconds histogram must show, not hide as 0.
+        return worker, Analysis(None, error=f"{kind}: {why} (tried {ATTEMPTS} times)",
+                                seconds=round(time.monotonic() - started, 3))
 
     def close(self) -> None:
         """Stop the slots and their workers; queued analyses are cancelled."""

@@ -27,6 +27,7 @@ import structlog
 from . import outages
 from .office_hours import OfficeCalendar, format_datetime_id
 from .outcome import Outcome
+from .quoting import own_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from .envelope import Envelope
@@ -164,19 +165,6 @@ def stale_note(stale: list[tuple[str, str]]) -> str:
 # Mail text: the part a person wrote, without the quoted thread
 
 
-_QUOTE_HEADER = re.compile(
-    r"^\s*(on\s.+wrote:|pada\s.+(menulis|tulis)\s*:|-{2,}\s*original message\s*-{2,}|-{2,}\s*pesan asli\s*-{2,}"
-    r"|_{5,}|from:\s.+|dari:\s.+)\s*$", re.I)
-
-
-def own_text(text: str) -> str:
-    """The new text of a reply: stops at the quoted thread or the signature separator."""
-    lines: list[str] = []
-    for line in (text or "").replace("\r\n", "\n").split("\n"):
-        if line.startswith(">") or _QUOTE_HEADER.match(line) or line.rstrip() == "--":
-            break
-        lines.append(line.rstrip())
-    return "\n".join(lines).strip()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from docgen import SAMPLE_FIELDS, text_pdf
 from helpers import drop, maildir_config, outbox_mails
 from mails import request_mail
 
+from helpdesk_bot import metrics
 from helpdesk_bot.config import WorkersConfig
 from helpdesk_bot.daemon import Daemon, open_store
 
@@ -54,9 +55,13 @@ def _drop_poison_and_request(cfg, poison_subject: str):
 def test_a_mail_that_never_finishes_is_quarantined_as_timeout_and_its_neighbour_answered(tmp_path):
     cfg = _config(tmp_path)
     _drop_poison_and_request(cfg, "POISON-SLEEP mohon bantuan")
+    analysed_before = metrics.REGISTRY.get_sample_value("helpdesk_analysis_seconds_sum") or 0.0
     t0 = time.monotonic()
     summary = Daemon(cfg, analysis_hook="poison:hook").run_once()
     elapsed = time.monotonic() - t0
+    # The killed mail's time is in the analysis histogram (both attempts), not recorded as 0.
+    analysed = metrics.REGISTRY.get_sample_value("helpdesk_analysis_seconds_sum") - analysed_before
+    assert analysed >= 2 * TIMEOUT
     assert summary.counts == {"ticket": 1, "quarantined": 1}
     rows = _ledger(cfg)
     # The request was committed first: the poison mail ahead of it held nothing back.

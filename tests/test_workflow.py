@@ -22,12 +22,12 @@ from helpdesk_bot.pipeline import Pipeline
 from helpdesk_bot.reload import load_for
 from helpdesk_bot.sources.base import SourceMessage
 from helpdesk_bot.tickets import Store
+from helpdesk_bot.quoting import own_text
 from helpdesk_bot.workflow import (
     ActionError,
     act,
     is_confirmation,
     is_urgent,
-    own_text,
     parse_command,
     stage_end,
     thread_hooks,
