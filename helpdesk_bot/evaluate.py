@@ -158,7 +158,9 @@ def fingerprint(config: Config) -> str:
     """Code and settings that decide what is cached; the rules are not among them."""
     h = hashlib.sha256(__version__.encode())
     here = Path(__file__).parent
-    for name in ("analysis.py", "parse.py", "screen.py", "evaluate.py", "documents.py", "redact.py", "envelope.py", "trust.py"):
+    names = ["analysis.py", "parse.py", "screen.py", "evaluate.py", "redact.py", "envelope.py", "trust.py"]
+    names += sorted(p.relative_to(here).as_posix() for p in (here / "documents").glob("*.py"))
+    for name in names:
         try:
             h.update((here / name).read_bytes())
         except OSError:

@@ -149,7 +149,7 @@ def _answer(conn: multiprocessing.connection.Connection, message: tuple[str, Any
 
 
 #: Imported once by the forkserver, so a new worker starts warm (the PDF, image and Office
-#: libraries are imported lazily by documents.py: in a fresh worker that took seconds).
+#: libraries are imported lazily by the documents package: in a fresh worker that took seconds).
 PRELOAD = ("helpdesk_bot.workers", "helpdesk_bot.trust", "mailparser", "pypdfium2", "pdfplumber",
            "pdfminer.pdftypes", "pdfminer.psparser", "PIL.Image", "PIL.ImageOps", "pytesseract", "docx")
 

@@ -166,7 +166,7 @@ def test_pdfplumber_is_not_used_without_a_form(monkeypatch):
     def boom(data):
         raise AssertionError("pdfplumber must not be opened for a PDF without AcroForm")
 
-    monkeypatch.setattr(documents, "_acroform_values", boom)
+    monkeypatch.setattr(documents.pdf, "_acroform_values", boom)
     assert one("f.pdf", docgen.text_pdf(TITLE, FIELDS)).error == ""
 
 
@@ -279,7 +279,7 @@ def test_tesseract_timeout_gives_ocr_timeout(monkeypatch):
 
 
 def test_missing_tesseract_gives_ocr_unavailable(monkeypatch):
-    monkeypatch.setattr(documents, "_ocr_language", lambda: None)
+    monkeypatch.setattr(documents.ocr, "_ocr_language", lambda: None)
     cache = DictCache()
     doc = one("scan.pdf", docgen.scanned_pdf(TITLE, FIELDS), cache=cache)
     assert doc.error == "ocr_unavailable" and cache.puts == 0
@@ -392,7 +392,7 @@ def test_zip_bomb_with_lying_headers():
 def test_zip_ratio_and_total_limits_while_reading(monkeypatch):
     data = docgen.zip_bomb(8 * 1024 * 1024)
     # The header checks pass (limits generous), then the read loop must stop at the ratio.
-    monkeypatch.setattr(documents, "_check_zip_headers", lambda members, ctx: None)
+    monkeypatch.setattr(documents.archive, "_check_zip_headers", lambda members, ctx: None)
     (doc,) = extract_one(att("bom.zip", data), LIMITS)
     assert doc.error == "zip_bomb" and "inflates" in doc.detail
     limits = dataclasses.replace(LIMITS, zip_max_total_bytes=2 * 1024 * 1024, zip_max_ratio=1e9)
@@ -432,7 +432,7 @@ def test_tnef_attachments_are_expanded():
 
 
 def test_fifty_megabyte_attachment_is_refused_without_parsing(monkeypatch):
-    monkeypatch.setattr(documents, "_extract_pdf", lambda *a: pytest.fail("parsed a too-large file"))
+    monkeypatch.setattr(documents.extract, "_extract_pdf", lambda *a: pytest.fail("parsed a too-large file"))
     data = docgen.text_pdf(TITLE, FIELDS) + b"\0" * (50 * 1024 * 1024)
     start = time.perf_counter()
     doc = one("besar.pdf", data)
@@ -510,7 +510,7 @@ def test_cache_hit_skips_work(monkeypatch):
     data = docgen.text_pdf(TITLE, FIELDS)
     first = one("a.pdf", data, cache=cache)
     assert cache.puts == 1 and first.sha256 in cache.store
-    monkeypatch.setattr(documents, "_extract_pdf", lambda *a: pytest.fail("cache hit expected"))
+    monkeypatch.setattr(documents.extract, "_extract_pdf", lambda *a: pytest.fail("cache hit expected"))
     second = extract_one(att("nama lain.pdf", data, origin="forwarded"), LIMITS, cache=cache)[0]
     assert cache.hits == 1
     assert second.filename == "nama lain.pdf" and second.origin == "forwarded"
