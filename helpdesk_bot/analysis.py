@@ -25,7 +25,7 @@ from .classify import Classification, classify, request_evidence
 from .config import LimitsConfig
 from .documents import DocumentCache, DocumentText, extract_all
 from .envelope import Envelope
-from .parse import parse
+from .parse import ParseError, parse
 from .quarantine import is_transient
 from .ruleset import RuleSet
 from .screen import ScreenContext, ScreenResult, screen, settle
@@ -140,7 +140,13 @@ def _analyse(raw: bytes, rules: RuleSet | None, limits: LimitsConfig, cache: Doc
     try:
         if len(raw) > limits.max_mail_bytes:
             return Analysis(None, error=f"ParseError: mail of {len(raw)} bytes exceeds limits.max_mail_bytes")
-        env = parse(raw)
+        try:
+            env = parse(raw)
+        except ParseError as e:
+            env = e.envelope  # the header block, when that much was safe to read
+            if env is not None:
+                redact_envelope(env)
+            raise
         # A subject is stored with the ticket and repeated in every reply's subject.
         redact_envelope(env)
         verdict = screen(env, ScreenContext(own_addresses=own_addresses))

@@ -150,8 +150,10 @@ def local_time(when: dt.datetime | None, tz: str) -> str:
 
 
 def _cell(value: Any) -> str:
-    """A CSV cell a spreadsheet will not run: mail text starting with = + - @ is quoted as text."""
-    text = "" if value is None else str(value)
+    """A CSV cell a spreadsheet will not run: mail text starting with = + - @ is quoted as text.
+
+    NUL is dropped: many CSV readers stop at it (a mail's text must not cut the export short)."""
+    text = "" if value is None else str(value).replace("\x00", "")
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 

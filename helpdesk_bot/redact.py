@@ -11,7 +11,9 @@ ordinary sentences: "Mohon reset password Administrator Agency" names a password
 gives none. So a value counts when it follows an explicit separator (":", "=",
 "adalah", "yaitu", "is"), or, after a bare space, only when it looks like a credential
 (has a digit, a symbol or a capital letter inside the word): "password Rahasia123" is
-hidden, "password baru" and "password Administrator" are not.
+hidden, "password baru" and "password Administrator" are not. After an ordinary word used as
+a label ("pass", "user", "otp") and a bare space, only a value with a digit counts ("pass
+Rahasia123", "otp 482913"; not "pass ujian", "user Budi").
 """
 
 from __future__ import annotations
@@ -24,10 +26,14 @@ MASK = "[disamarkan]"
 
 #: Between the words of a label: "kata sandi", "kata_sandi", "kata-sandi", "katasandi".
 _J = r"[\s_-]{0,3}"
+#: Letter-spaced labels ("P a s s w o r d", "K.a.t.a s.a.n.d.i"): one space or dot between letters.
+_SPACED_PASSWORD = r"p[ .]a[ .]s[ .]s[ .]w[ .]o[ .]r[ .]d"
+_SPACED_SANDI = r"k[ .]a[ .]t[ .]a[ .]{1,3}s[ .]a[ .]n[ .]d[ .]i"
 #: Labels that introduce a credential after a separator or a space.
 _STRONG_LABELS = (
     rf"kata{_J}sandi|kata{_J}kunci|kode{_J}sandi|password|pass{_J}word|passwd|pasword|paswd|passwrd|passowrd|passcode|pass{_J}code|passphrase"
     rf"|pwd|pswd|psw|pin|user{_J}id|user{_J}name|nama{_J}pengguna|id{_J}pengguna|akun|account"
+    rf"|{_SPACED_PASSWORD}|{_SPACED_SANDI}"
 )
 #: Labels too ordinary as words ("Bapak Sandi", "user baru", "pass ujian") to trust after a
 #: bare space; they count after a separator, or with a qualifier before a credential-like word
@@ -89,10 +95,10 @@ def _explicit_value(line: str, value_start: int) -> tuple[int, int] | None:
     return value_start, value_end
 
 
-def _credential_token(line: str, start: int) -> tuple[int, int] | None:
+def _credential_token(line: str, start: int, need_digit: bool = False) -> tuple[int, int] | None:
     """The credential-looking word at ``start`` (without trailing punctuation), if it is one."""
     m = _TOKEN.match(line, start)
-    if not m or not _looks_like_credential(m.group(0)):
+    if not m or not _looks_like_credential(m.group(0)) or need_digit and not any(c.isdigit() for c in m.group(0)):
         return None
     return m.start(), m.start() + len(m.group(0).rstrip(_TRAILING))
 
@@ -141,6 +147,8 @@ def _redact_line(line: str) -> tuple[str, int]:
                 pos = max(pos, tail.end())
         elif m.group("strong") or tail.group("quals").strip():
             span = _credential_token(line, tail.end())
+        else:  # an ordinary word as label ("pass", "user", "otp"): only a value with a digit counts
+            span = _credential_token(line, tail.end(), need_digit=True)
         if span is not None:
             pieces += [line[copied:span[0]], MASK]
             copied = pos = span[1]
@@ -160,7 +168,7 @@ def redact_filename(name: str) -> str:
     stem, dot, ext = name.rpartition(".")
     if not dot or len(ext) > 5 or not ext.isalnum():
         stem, dot, ext = name, "", ""
-    spaced = stem.replace("_", " ")
+    spaced = stem.replace("_", " ").replace("-", " ")
     masked = redact(spaced)
     return name if masked == spaced else f"{masked}{dot}{ext}"
 

@@ -77,3 +77,12 @@ def zip_of_spaces(members: int, member_bytes: int) -> bytes:
         for i in range(members):
             zf.writestr(f"lampiran{i}.txt", b"isi surat " + b" " * member_bytes)
     return buf.getvalue()
+
+
+def nested_multipart(depth: int, subject: bytes = b"Permohonan", sender: bytes = b"x@evil.example") -> bytes:
+    """A mail of ``depth`` multipart containers nested in one another around one text part."""
+    head = (b"From: Penyerang <" + sender + b">\r\nTo: helpdesk@lpse.jabarprov.go.id\r\nSubject: " + subject
+            + b"\r\nMessage-ID: <deep@evil.example>\r\nMIME-Version: 1.0\r\n")
+    opening = b"".join(b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (i, i) for i in range(depth))
+    closing = b"".join(b"\r\n--b%d--\r\n" % i for i in reversed(range(depth)))
+    return head + opening + b"Content-Type: text/plain\r\n\r\nMohon bantuan.\r\n" + closing

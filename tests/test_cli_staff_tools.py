@@ -220,6 +220,8 @@ def test_csv_export_is_parseable_local_time_and_safe_for_spreadsheets(desk):
     c = load(desk)
     con = sqlite3.connect(c.resolve(c.storage.database))
     con.execute("UPDATE tickets SET subject = ? WHERE id = ?", ('=HYPERLINK("http://evil.example","klik")', first))
+    second = ticket_ids(desk)[1]  # a NUL stored before parse dropped them cuts most CSV readers short
+    con.execute("UPDATE tickets SET requester_name = ? WHERE id = ?", ("Budi\x00 Santoso", second))
     con.commit()
     con.close()
     assert cli(desk, "ticket", "assign", first, "rina").exit_code == 0
@@ -230,6 +232,7 @@ def test_csv_export_is_parseable_local_time_and_safe_for_spreadsheets(desk):
     row = next(r for r in table if r["id"] == first)
     assert row["subject"].startswith("'=HYPERLINK")  # a formula is text in Excel/LibreOffice
     assert row["assignee"] == "rina" and row["created_at"].endswith(" WIB")
+    assert "\x00" not in res.output and next(r for r in table if r["id"] == second)["requester_name"] == "Budi Santoso"
     assert cli(desk, "tickets", "list", "--csv", "--json").exit_code == 2
 
 

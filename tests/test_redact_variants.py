@@ -45,6 +45,9 @@ MASKED: list[tuple[str, str]] = [
     (f"password {S} mohon dijaga", S),
     # in the middle of a line, several fields
     (f"User ID: pokja01, Password: {S}", S), (f"userid: pokja01 | pass: {S}", S),
+    # letter-spaced labels, and an ordinary word as label before a value with a digit (outsider attack)
+    (f"P a s s w o r d: {S}", S), (f"p.a.s.s.w.o.r.d = {S}", S), (f"K a t a  s a n d i : {S}", S),
+    ("pass SecretPW1", "SecretPW1"), ("user pokja12 pass Rahasia123", "Rahasia123"), ("otp 482913", "482913"),
 ]
 
 UNCHANGED: list[str] = [
@@ -56,6 +59,7 @@ UNCHANGED: list[str] = [
     "passport dinas terlampir", "bypass prosedur tidak diperbolehkan", "pinjaman alat ukur", "compass: utara",
     "Pin lokasi kantor terlampir", "please reset my password", "the password was changed yesterday",
     "user baru belum terdaftar", "Password:\nMohon dibantu", "kata sandi\nsudah diganti",
+    "pass 2 lembar", "user Budi", "login SPSE hari ini gagal", "Mohon reset p a s s w o r d admin",
 ]
 
 
@@ -81,6 +85,9 @@ def test_the_table_is_large_enough() -> None:
     ("kata_sandi_Xy7#abc.docx", "kata sandi [disamarkan].docx"),
     ("formulir_ubah_jadwal.pdf", "formulir_ubah_jadwal.pdf"),
     ("surat_reset_password.pdf", "surat_reset_password.pdf"),
+    ("pw-Rahasia123.pdf", "pw [disamarkan].pdf"),
+    ("formulir-ubah-jadwal-2026.pdf", "formulir-ubah-jadwal-2026.pdf"),
+    ("password SecretPWggg.txt", "password [disamarkan].txt"),
 ])
 def test_file_names(name: str, expected: str) -> None:
     assert redact_filename(name) == expected
