@@ -145,7 +145,7 @@ def report(labels: list[dict], got: dict[str, dict]) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--dir", type=Path, required=True, help="a folder written by bench/indep_corpus.py")
+    ap.add_argument("--dir", type=Path, required=True, help="a folder written by bench/indep_corpus.py or bench/indep2_corpus.py")
     ap.add_argument("--batch", type=int, default=40, help="files per classify process")
     ap.add_argument("--config", type=Path, help="config for classify (e.g. a longer OCR time budget)")
     ap.add_argument("--results", type=Path, help="save the raw classify output (JSON) here")
