@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -41,7 +40,7 @@ import structlog
 
 from .config import Config
 from .envelope import Attachment
-from .tickets import Store, iso
+from .store import Store
 
 log = structlog.get_logger("helpdesk_bot.attachments")
 
@@ -49,7 +48,6 @@ DIR_MODE = 0o700
 FILE_MODE = 0o600
 #: Ticket fields kept after the purge: identifiers of the tender, not of a person.
 KEPT_FIELDS = ("kode_tender",)
-CLOSED_STATUSES = ("selesai", "ditolak")
 
 _UNSAFE = re.compile(r"[^\w.\- ()\[\]+,]+")
 
@@ -135,26 +133,9 @@ def files(config: Config, ticket_id: str) -> list[Path]:
 # -- retention ----------------------------------------------------------------------------------
 
 
-def _ticket_shas(db: Store, ticket_ids: list[str]) -> set[str]:
-    if not ticket_ids:
-        return set()
-    marks = ",".join("?" * len(ticket_ids))
-    rows = db.query(f"SELECT detail FROM events WHERE kind = 'attachments_stored' AND ticket_id IN ({marks})",
-                    tuple(ticket_ids))
-    out: set[str] = set()
-    for r in rows:
-        out.update(json.loads(r["detail"] or "{}").get("sha256") or [])
-    return out
-
-
 def due_for_purge(db: Store, config: Config, now: dt.datetime) -> list[str]:
-    cutoff = now - dt.timedelta(days=config.storage.retention_days)
-    marks = ",".join("?" * len(CLOSED_STATUSES))
-    rows = db.query(
-        f"SELECT id FROM tickets WHERE status IN ({marks}) AND closed_at IS NOT NULL AND closed_at <= ? "
-        "AND NOT EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = tickets.id AND e.kind = 'retention_purged' "
-        "AND e.at >= tickets.closed_at) ORDER BY closed_at", (*CLOSED_STATUSES, iso(cutoff)))
-    return [r["id"] for r in rows]
+    """Tickets closed more than retention_days before ``now`` and not purged since they closed."""
+    return db.closed_unpurged(now - dt.timedelta(days=config.storage.retention_days))
 
 
 def purge(db: Store, config: Config, now: dt.datetime | None = None) -> dict[str, int]:
@@ -171,29 +152,19 @@ def purge(db: Store, config: Config, now: dt.datetime | None = None) -> dict[str
     if not due:
         return totals
     cutoff = now - dt.timedelta(days=config.storage.retention_days)
-    marks = ",".join("?" * len(CLOSED_STATUSES))
-    kept = [r["id"] for r in db.query(
-        f"SELECT id FROM tickets WHERE NOT (status IN ({marks}) AND closed_at IS NOT NULL AND closed_at <= ?)",
-        (*CLOSED_STATUSES, iso(cutoff)))]
-    still_used = _ticket_shas(db, kept)
+    still_used = db.attachment_digests(db.tickets_kept_after(cutoff))
     for ticket_id in due:
         n_files = len(files(config, ticket_id))
         shutil.rmtree(ticket_dir(config, ticket_id), ignore_errors=True)
-        shas = sorted(_ticket_shas(db, [ticket_id]) - still_used)
+        shas = sorted(db.attachment_digests([ticket_id]) - still_used)
         with db.transaction():
             ticket = db.ticket(ticket_id)
             if ticket is None:
                 continue
-            n_cache = 0
-            for i in range(0, len(shas), 500):
-                chunk = shas[i:i + 500]
-                n_cache += db.conn.execute(
-                    f"DELETE FROM doc_cache WHERE sha256 IN ({','.join('?' * len(chunk))})", tuple(chunk)).rowcount
+            n_cache = db.drop_cached(shas)
             fields = {k: v for k, v in ticket.fields.items() if k in KEPT_FIELDS}
             db.update_ticket(ticket_id, fields=fields)
-            n_replies = db.conn.execute(
-                "UPDATE outbox SET raw = X'' WHERE ticket_id = ? AND status IN ('sent', 'failed') AND length(raw) > 0",
-                (ticket_id,)).rowcount
+            n_replies = db.forget_sent_copies(ticket_id)
             db.add_event(ticket_id, "retention_purged", files=n_files, doc_cache=n_cache, replies=n_replies,
                          retention_days=config.storage.retention_days)
         totals["tickets"] += 1

@@ -45,7 +45,7 @@ class State:
         A read command run in the wrong folder would otherwise create an empty database there
         and report "no tickets", which looks like data loss.
         """
-        from .tickets import open_store
+        from .store import open_store
 
         path = self.config.resolve(self.config.storage.database).absolute()
         if not create and not path.exists():

@@ -227,7 +227,7 @@ def ticket_show(state: State, ticket_id: str, as_json: bool) -> None:
 
 def _render_ticket(ticket: Any, events: list[dict[str, Any]], files: list[Path], assignee: str, tz: str,
                    local_time: Any) -> str:
-    from .tickets import parse_iso
+    from .store import parse_iso
 
     t = ticket
     lines = [f"{t.id}  {t.status}  {t.request_type}" + ("  URGENT" if t.urgent else "")]

@@ -24,7 +24,7 @@ from . import attachments as attachments_module
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Config
     from .pipeline import Pipeline
-    from .tickets import Store
+    from .store import Store
 
 log = structlog.get_logger("helpdesk_bot.corrections")
 
@@ -90,10 +90,9 @@ def correct(store: Store, pipeline: Pipeline, ticket_id: str, kind: str, argumen
     store.update_ticket(ticket.id, **changes)
     mail = ticket_dir(pipeline.config, ticket.id) / REQUEST_MAIL
     sha = hashlib.sha256(mail.read_bytes()).hexdigest() if mail.is_file() else ""
-    store.insert("corrections", dict(
-        ticket_id=ticket.id, kind=kind, value=json.dumps(words), request_type=rt.id, missing=json.dumps(missing),
-        actor=actor, via=via, request_message_id=ticket.message_id, mail_path=str(mail) if sha else "",
-        mail_sha256=sha, created_at=store.now().isoformat()))
+    store.add_correction(ticket_id=ticket.id, kind=kind, words=words, request_type=rt.id, missing=missing,
+                         actor=actor, via=via, request_message_id=ticket.message_id,
+                         mail_path=str(mail) if sha else "", mail_sha256=sha)
     store.add_event(ticket.id, "corrected", actor=actor, via=via, correction=kind, value=words,
                     old_type=ticket.request_type, new_type=rt.id, old_missing=ticket.missing, missing=missing,
                     old_status=ticket.status, status=status)
@@ -129,7 +128,7 @@ def labelled_cases(store: Store, directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     rows = ["path\trequest_type\tmissing\tnote"]
     last: dict[str, dict[str, Any]] = {}
-    for r in store.query("SELECT * FROM corrections ORDER BY id"):
+    for r in store.corrections():
         last[r["ticket_id"]] = r
     for ticket_id, r in sorted(last.items()):
         path = Path(r["mail_path"]) if r["mail_path"] else None

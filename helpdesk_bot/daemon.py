@@ -30,7 +30,7 @@ from .outbox import DeliveryResult, Sender
 from .pipeline import Outcome, Pipeline
 from .reload import RulesHolder
 from .sources import Source, SourceMessage, open_source
-from .tickets import Store, open_store
+from .store import Store, open_store
 from .workers import WorkerPool
 
 log = structlog.get_logger("helpdesk_bot.daemon")

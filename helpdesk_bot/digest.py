@@ -23,13 +23,13 @@ from . import outages
 from .office_hours import format_date_id, format_datetime_id
 from .people import requester_label
 from .redact import redact
-from .tickets import iso, parse_iso
+from .store import iso, parse_iso
 from .workflow import ONBOARDING_STEPS
 
 if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import Pipeline
     from .replies import Outgoing
-    from .tickets import Store, Ticket
+    from .store import Store, Ticket
 
 log = structlog.get_logger("helpdesk_bot.digest")
 
@@ -238,25 +238,22 @@ class Collector:
             age=age_text(self.now - t.created_at), closed=short_datetime(t.closed_at, self.tz), note=_clean(note, 200),
             detail=_clean(schedule_detail(t.fields), 240))
 
-    def _tickets(self, where: str, params: tuple[Any, ...] = (), order: str = "urgent DESC, created_at") -> list[Ticket]:
-        found = [t for t in self.store.tickets(where, params, order) if t.id not in self.seen]
+    def _tickets(self, tickets: list[Ticket]) -> list[Ticket]:
+        """The tickets not listed in an earlier section yet (and now marked as listed)."""
+        found = [t for t in tickets if t.id not in self.seen]
         self.seen.update(t.id for t in found)
         return found
 
     def overdue(self) -> list[TicketRow]:
-        marks = ",".join("?" * len(QUEUED_STATUSES))
-        rows = self._tickets(f"status IN ({marks}) AND due_at IS NOT NULL AND due_at < ?",
-                             (*QUEUED_STATUSES, iso(self.now)), "urgent DESC, due_at")
+        rows = self._tickets(self.store.tickets_overdue(self.now, QUEUED_STATUSES))
         return [self.row(t, f"terlambat {age_text(self.now - t.due_at)}") for t in rows if t.due_at]
 
     def attention(self) -> list[TicketRow]:
-        return [self.row(t, t.needs_staff) for t in self._tickets(
-            "needs_staff IS NOT NULL AND needs_staff != '' AND status NOT IN ('selesai', 'ditolak')")]
+        return [self.row(t, t.needs_staff) for t in self._tickets(self.store.tickets_needing_staff())]
 
     def new(self) -> list[TicketRow]:
-        return [self.row(t, self._missing_note(t)) for t in self._tickets(
-            "created_at >= ? AND created_at <= ? AND status NOT IN ('selesai', 'ditolak')",
-            (iso(self.since), iso(self.now)))]
+        return [self.row(t, self._missing_note(t))
+                for t in self._tickets(self.store.open_tickets_created(self.since, self.now))]
 
     def _missing_note(self, t: Ticket) -> str:
         if not (t.missing or t.lacking):
@@ -264,7 +261,8 @@ class Collector:
         return "Kurang: " + ", ".join([self.rules.form_name(d) for d in t.missing] + [str(x) for x in t.lacking])
 
     def waiting(self) -> list[TicketRow]:
-        return [self.row(t, self._missing_note(t)) for t in self._tickets("status = 'menunggu_kelengkapan'")]
+        return [self.row(t, self._missing_note(t))
+                for t in self._tickets(self.store.tickets_in_status(("menunggu_kelengkapan",)))]
 
     def onboarding(self) -> list[tuple[str, list[TicketRow]]]:
         out = []
@@ -272,24 +270,20 @@ class Collector:
             if step == "akses_diserahkan":
                 continue
             rows = [self.row(t, f"bimtek: {t.bimtek}" if t.bimtek else "")
-                    for t in self._tickets("onboarding = ? AND status NOT IN ('selesai', 'ditolak')", (step,))]
+                    for t in self._tickets(self.store.open_tickets_at_onboarding_step(step))]
             if rows:
                 out.append((label, rows))
         return out
 
     def queued(self) -> list[TicketRow]:
-        marks = ",".join("?" * len(QUEUED_STATUSES))
-        return [self.row(t) for t in self._tickets(f"status IN ({marks})", QUEUED_STATUSES,
-                                                   "urgent DESC, due_at IS NULL, due_at, created_at")]
+        return [self.row(t) for t in self._tickets(self.store.tickets_in_status(QUEUED_STATUSES, by_due=True))]
 
     def unconfirmed(self) -> list[TicketRow]:
         types = [rid for rid, rt in self.rules.types.items() if rt.password_reminder]
         if not types:
             return []
-        marks = ",".join("?" * len(types))
         out = []
-        for t in self._tickets(f"status = 'selesai' AND password_confirmed_at IS NULL AND request_type IN ({marks})",
-                               tuple(types), "needs_staff IS NULL, closed_at"):
+        for t in self._tickets(self.store.done_unconfirmed(tuple(types))):
             note = f"{t.reminder_count} pengingat terkirim"
             note += ("; pengingat berikutnya " + short_datetime(t.next_reminder_at, self.tz)) if t.next_reminder_at \
                 else "; pengingat dihentikan, perlu ditindaklanjuti petugas"
@@ -297,8 +291,7 @@ class Collector:
         return out
 
     def done(self) -> list[TicketRow]:
-        return [self.row(t) for t in self._tickets(
-            "status IN ('selesai', 'ditolak') AND closed_at >= ?", (iso(self.since),), "closed_at")]
+        return [self.row(t) for t in self._tickets(self.store.tickets_closed_since(self.since))]
 
     def closures(self) -> list[tuple[str, str]]:
         """Weekdays ahead on which the office is closed, and special hours starting soon."""
@@ -372,11 +365,7 @@ def collect(store: Store, pipeline: Pipeline, now: dt.datetime | None = None,
 
 
 def first_activity(store: Store) -> dt.datetime | None:
-    row = store.one("SELECT MIN(created_at) AS t FROM tickets")
-    first = parse_iso(row["t"]) if row and row["t"] else None
-    row = store.one("SELECT MIN(processed_at) AS t FROM messages")
-    other = parse_iso(row["t"]) if row and row["t"] else None
-    found = [t for t in (first, other) if t is not None]
+    found = [t for t in (store.first_ticket_at(), store.first_mail_at()) if t is not None]
     return min(found) - dt.timedelta(seconds=1) if found else None
 
 
@@ -385,18 +374,7 @@ def has_news(store: Store, d: Digest) -> bool:
     refused, mail undelivered or quarantined, a ticket newly overdue, an outage declared."""
     if d.new or d.done or d.suppressed or d.rejected:
         return True
-    since = iso(d.since)
-    checks = ("SELECT 1 FROM quarantine WHERE status = 'open' AND created_at >= ? LIMIT 1",
-              "SELECT 1 FROM outbox WHERE status = 'failed' AND created_at >= ? LIMIT 1",
-              "SELECT 1 FROM tickets WHERE status NOT IN ('selesai', 'ditolak') AND due_at >= ? AND due_at < ? LIMIT 1",
-              "SELECT 1 FROM events WHERE kind LIKE 'outage_%' AND at >= ? LIMIT 1",
-              "SELECT 1 FROM events WHERE ticket_id IS NOT NULL AND at >= ? AND kind IN "
-              "('documents_added', 'requester_message', 'status_changed', 'staff_note') LIMIT 1")
-    for sql in checks:
-        params: tuple[Any, ...] = (since, iso(d.now)) if sql.count("?") == 2 else (since,)
-        if store.one(sql, params):
-            return True
-    return False
+    return store.activity_since(d.since, d.now)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -260,7 +260,7 @@ async def _check_smtp(config: Config, password: str, timeout: float) -> Check:
 
 
 def check_database(config: Config) -> list[Check]:
-    from .tickets import inspect_database
+    from .store import inspect_database
 
     path = config.resolve(config.storage.database)
     fix = "fix the owner/permissions of the database and its directory (storage.database), or restore a backup"

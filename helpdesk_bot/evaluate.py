@@ -11,7 +11,7 @@ Two kinds of label file (tab-separated, with a header line):
 
 Speed: what does not depend on the rules (parsing, screening, text extraction and OCR) is
 cached on disk per mail by the SHA-256 of its bytes, next to an extraction cache per attachment
-(``documents.DocumentCache`` on a tickets.Store); the cache is keyed by a fingerprint of the
+(``documents.DocumentCache`` on a store.EvalStore); the cache is keyed by a fingerprint of the
 code and settings that produced it, so an upgrade recomputes rather than misleads. A re-run
 after a rules edit only classifies. Cache misses are computed in worker processes when there
 are enough of them to pay for the start-up.
@@ -176,30 +176,18 @@ class EvalCache:
 
     def __init__(self, path: Path):
         from .pipeline import RedactingCache
-        from .tickets import Store
+        from .store import EvalStore
 
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.store = Store(path)
-        self.store.conn.execute("CREATE TABLE IF NOT EXISTS eval_mail (sha256 TEXT NOT NULL, fingerprint TEXT NOT NULL, "
-                                "data TEXT NOT NULL, PRIMARY KEY (sha256, fingerprint))")
+        self.store = EvalStore(path)
         #: What extract_all uses: text with credentials already masked.
         self.docs = RedactingCache(self.store)
 
     def get_many(self, shas: list[str], fp: str) -> dict[str, dict[str, Any]]:
-        out: dict[str, dict[str, Any]] = {}
-        for i in range(0, len(shas), 500):
-            chunk = shas[i:i + 500]
-            q = f"SELECT sha256, data FROM eval_mail WHERE fingerprint = ? AND sha256 IN ({','.join('?' * len(chunk))})"
-            for sha, data in self.store.conn.execute(q, (fp, *chunk)):
-                out[sha] = json.loads(data)
-        return out
+        return self.store.prepared_mails(shas, fp)
 
     def put_many(self, items: list[tuple[str, dict[str, Any]]], fp: str) -> None:
-        if not items:
-            return
-        with self.store.transaction():
-            self.store.conn.executemany("INSERT OR REPLACE INTO eval_mail VALUES (?, ?, ?)",
-                                        [(sha, fp, json.dumps(data, ensure_ascii=False)) for sha, data in items])
+        self.store.put_prepared_mails(items, fp)
 
     def close(self) -> None:
         self.store.close()
@@ -247,7 +235,7 @@ _worker: dict[str, Any] = {}
 
 def _init_worker(config: Config, cache_path: str) -> None:
     from .pipeline import RedactingCache
-    from .tickets import Store
+    from .store import Store
 
     _worker["config"] = config
     _worker["docs"] = RedactingCache(Store(cache_path))

@@ -32,7 +32,7 @@ from .fields import normalise
 from .offline import Analysis, MemoryCache, analyse
 from .recognise import TITLE_THRESHOLD, _head_lines, _letters
 from .ruleset import RequestType, RuleSet
-from .tickets import Ticket
+from .store import Ticket
 
 #: Shown instead of a real ticket id: nothing is recorded.
 PLACEHOLDER_TICKET = "HD-XXXX-XXXXX"
@@ -350,7 +350,7 @@ def template_samples(config: Config, rules: RuleSet) -> dict[str, list[Callable[
             add("reminder_password", lambda ren, ctx=ctx: ren.render_text("reminder_password", **ctx))
     try:
         from . import digest as digest_mod
-        from .tickets import Store
+        from .store import Store
     except ImportError:
         digest_mod = None
     if digest_mod is not None:

@@ -155,9 +155,9 @@ def mail_date(raw: bytes) -> dt.datetime | None:
 
 def import_messages(path: Path, config: Config, mailbox_name: str, keep_dates: bool = True,
                     progress: Callable[[int], Any] | None = None, closed: bool = False) -> ImportSummary:
-    from .tickets import open_store
+    from .store import open_store
     from .reload import RulesHolder
-    from .tickets import utcnow
+    from .store import utcnow
 
     rules = RulesHolder(config)
     store = open_store(config)

@@ -17,7 +17,7 @@ from .classify import TICKET_ID, Classification
 from .envelope import Envelope
 from .office_hours import format_datetime_id
 from .ruleset import RuleSet
-from .tickets import Store, Ticket
+from .store import Store, Ticket
 
 #: A ticket's state as the requester reads it.
 STATE_TEXT = {
@@ -43,7 +43,7 @@ def asked_ticket(store: Store, env: Envelope, result: Classification, threaded: 
     asker = (env.reply_address or env.sender or "").strip().lower()
     if not asker:
         return None, "no sender address"
-    mine = store.tickets("lower(requester) = ? AND request_type != 'status'", (asker,), order="created_at DESC")
+    mine = store.requester_tickets(asker, excluding_type="status")
     kode = result.fields.get("kode_tender")
     if kode:
         for t in mine:

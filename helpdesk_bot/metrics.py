@@ -34,6 +34,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .store import DatabaseFigures
     from .config import Config, MailboxConfig
 
 log = structlog.get_logger("helpdesk_bot.metrics")
@@ -116,19 +117,12 @@ class DatabaseCollector(Collector):
         self.path = str(path)
         self.clock = clock
 
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=5)
-        conn.execute("PRAGMA busy_timeout=5000")
-        return conn
-
     def collect(self) -> Iterator[Any]:
+        from .store import read_figures
+
         up = GaugeMetricFamily("helpdesk_database_up", "1 when the tickets database could be read for this scrape.")
         try:
-            conn = self._connect()
-            try:
-                families = list(self._families(conn))
-            finally:
-                conn.close()
+            figures = read_figures(self.path, _utc(self.clock()))
         except sqlite3.Error as e:
             log.warning("metrics_database_unreadable", error=f"{type(e).__name__}: {e}")
             up.add_metric([], 0.0)
@@ -136,47 +130,34 @@ class DatabaseCollector(Collector):
             return
         up.add_metric([], 1.0)
         yield up
-        yield from families
+        yield from self._families(figures)
 
-    def _families(self, conn: sqlite3.Connection) -> Iterator[Any]:
+    def _families(self, f: DatabaseFigures) -> Iterator[Any]:
         mails = CounterMetricFamily("helpdesk_mails", "Mails recorded in the ledger, by mailbox and outcome "
                                     "(ticket, followup, suppressed, duplicate, quarantined, ...).",
                                     labels=["mailbox", "outcome"])
-        for mailbox, outcome, n in conn.execute("SELECT mailbox, outcome, COUNT(*) FROM messages GROUP BY 1, 2"):
+        for (mailbox, outcome), n in f.mails.items():
             mails.add_metric([mailbox, outcome], n)
         yield mails
         outbox = GaugeMetricFamily("helpdesk_outbox_messages", "Outbox entries by status (pending = not yet sent, "
                                    "failed = given up after max_attempts).", labels=["status"])
         counts = dict.fromkeys(("pending", "sent", "failed"), 0)
-        counts.update(dict(conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall()))
+        counts.update(f.outbox)
         for status, n in sorted(counts.items()):
             outbox.add_metric([status], n)
         yield outbox
-        retrying, oldest = conn.execute(
-            "SELECT COALESCE(SUM(attempts > 0), 0), MIN(created_at) FROM outbox WHERE status = 'pending'").fetchone()
         yield GaugeMetricFamily("helpdesk_outbox_retrying", "Pending outbox entries that already failed at least once.",
-                                value=retrying)
-        age = 0.0
-        if oldest:
-            from .tickets import parse_iso
-
-            when = parse_iso(oldest)
-            age = max(0.0, self.clock() - when.timestamp()) if when else 0.0
+                                value=f.outbox_retrying)
+        oldest = f.outbox_oldest_pending
+        age = max(0.0, self.clock() - oldest.timestamp()) if oldest else 0.0
         yield GaugeMetricFamily("helpdesk_outbox_oldest_pending_age_seconds",
                                 "Age of the oldest unsent outbox entry (0 when none).", value=age)
-        (q_open,) = conn.execute("SELECT COUNT(*) FROM quarantine WHERE status = 'open'").fetchone()
-        yield GaugeMetricFamily("helpdesk_quarantine_open", "Quarantined mails waiting for staff.", value=q_open)
+        yield GaugeMetricFamily("helpdesk_quarantine_open", "Quarantined mails waiting for staff.", value=f.quarantine_open)
         tickets = GaugeMetricFamily("helpdesk_tickets_open", "Open tickets by status.", labels=["status"])
-        for status, n in conn.execute("SELECT status, COUNT(*) FROM tickets WHERE status NOT IN ('selesai', 'ditolak') "
-                                      "GROUP BY status ORDER BY status"):
+        for status, n in f.tickets_open.items():
             tickets.add_metric([status], n)
         yield tickets
-        from .tickets import iso
-
-        now = iso(_utc(self.clock()))
-        (overdue,) = conn.execute("SELECT COUNT(*) FROM tickets WHERE status IN ('baru', 'antre', 'diproses') "
-                                  "AND due_at IS NOT NULL AND due_at <= ?", (now,)).fetchone()
-        yield GaugeMetricFamily("helpdesk_tickets_overdue", "Queued tickets past their due time.", value=overdue)
+        yield GaugeMetricFamily("helpdesk_tickets_overdue", "Queued tickets past their due time.", value=f.tickets_overdue)
 
 
 def _utc(ts: float) -> Any:

@@ -19,10 +19,10 @@ import structlog
 
 from .office_hours import format_datetime_id
 from .redact import redact
-from .tickets import iso, parse_iso
+from .store import parse_iso
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .tickets import Store
+    from .store import Store
 
 log = structlog.get_logger("helpdesk_bot.outages")
 
@@ -71,11 +71,11 @@ def declare(store: Store, text: str, actor: str) -> Outage:
     now = store.now()
     existing = current(store)
     if existing:
-        store.update("outages", existing.id, {"text": text})
+        store.set_outage_text(existing.id, text)
         store.add_event(None, "outage_updated", actor=actor, outage_id=existing.id, text=text)
         log.info("outage_updated", outage=existing.id, actor=actor)
         return Outage(existing.id, text, existing.started_at, existing.started_by)
-    oid = store.insert("outages", {"text": text, "started_at": iso(now), "started_by": actor})
+    oid = store.start_outage(text, now, actor)
     store.add_event(None, "outage_declared", actor=actor, outage_id=oid, text=text)
     log.info("outage_declared", outage=oid, actor=actor)
     return Outage(oid, text, now, actor)
@@ -88,7 +88,7 @@ def end(store: Store, actor: str) -> tuple[Outage | None, list[str]]:
     if outage is None:
         return None, []
     now = store.now()
-    store.update("outages", outage.id, {"ended_at": iso(now), "ended_by": actor})
+    store.end_outage(outage.id, now, actor)
     store.add_event(None, "outage_ended", actor=actor, outage_id=outage.id)
     open_reports = store.open_outage_reports(outage.id)
     log.info("outage_ended", outage=outage.id, actor=actor, open_reports=len(open_reports))

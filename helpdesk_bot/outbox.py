@@ -25,7 +25,7 @@ import aiosmtplib
 import structlog
 
 from .config import Config, SmtpConfig
-from .tickets import Store, iso
+from .store import Store, iso
 
 log = structlog.get_logger("helpdesk_bot.outbox")
 
@@ -166,8 +166,7 @@ class Sender:
             self._retry(row, f"{e.code} {e.message}", result)
             return
         with self.store.transaction():
-            self.store.update("outbox", row["id"], {"status": "sent", "sent_at": iso(self.store.now()),
-                                                       "attempts": row["attempts"] + 1, "last_error": None})
+            self.store.mark_sent(row["id"], attempts=row["attempts"] + 1)
             self.store.add_event(row["ticket_id"], "mail_sent", mail_kind=row["kind"], message_id=row["message_id"],
                                  to=json.loads(row["recipients"]))
         result.sent += 1
@@ -211,16 +210,14 @@ class Sender:
             return
         when = self.store.now() + dt.timedelta(seconds=self.backoff(attempts))
         with self.store.transaction():
-            self.store.update("outbox", row["id"], {"attempts": attempts, "next_attempt_at": iso(when),
-                                                       "last_error": error[:500]})
+            self.store.schedule_retry(row["id"], attempts, when, error)
         result.retried += 1
         log.warning("mail_retry", ticket=row["ticket_id"], outbox_id=row["id"], attempts=attempts,
                     next_attempt_at=iso(when), error=error[:200])
 
     def _fail(self, row: dict[str, Any], error: str, result: DeliveryResult) -> None:
         with self.store.transaction():
-            self.store.update("outbox", row["id"], {"status": "failed", "attempts": row["attempts"] + 1,
-                                                       "last_error": error[:500]})
+            self.store.mark_failed(row["id"], row["attempts"] + 1, error)
             self.store.add_event(row["ticket_id"], "mail_failed", error=error[:500], mail_kind=row["kind"])
         result.failed += 1
         log.error("mail_failed", ticket=row["ticket_id"], outbox_id=row["id"], error=error[:200])

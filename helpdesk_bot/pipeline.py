@@ -44,7 +44,7 @@ from .ruleset import RequestType, RuleSet
 from .corrections import save_request_mail
 from .screen import evidence_note, screening_summary, settle
 from .sources.base import SourceMessage
-from .tickets import Store, Ticket
+from .store import Store, Ticket
 from .trust import sender_authentication
 from .quoting import own_text
 from .workflow import (is_staff_address, is_urgent, onboarding_start, stale_dates,

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .sources.base import SourceMessage
-from .tickets import Store, iso
+from .store import Store, iso
 
 if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import Outcome, Pipeline
@@ -84,10 +84,7 @@ def resolve(store: Store, msg: SourceMessage, out: Outcome) -> None:
     """Inside the outcome's transaction: an open quarantine row for this mail becomes resolved."""
     if not is_retry(msg):
         return
-    cur = store.conn.execute(
-        "UPDATE quarantine SET status = ?, raw = NULL WHERE mailbox = ? AND key = ? AND status = ?",
-        (RESOLVED, msg.mailbox, msg.key, OPEN))
-    if cur.rowcount:
+    if store.close_quarantine_for(msg.mailbox, msg.key, RESOLVED, only_if=OPEN):
         store.add_event(out.ticket_id, "quarantine_resolved", quarantine_id=getattr(msg, "quarantine_id", 0),
                         mailbox=msg.mailbox, key=msg.key, outcome=out.kind)
 
@@ -97,23 +94,15 @@ class QuarantineError(Exception):
 
 
 def entries(store: Store, status: str | None = None) -> list[dict[str, Any]]:
-    where, params = ("WHERE status = ?", (status,)) if status else ("", ())
-    return store.query(
-        "SELECT id, mailbox, key, message_id, sender, subject, reason, created_at, status, retries, "
-        f"length(raw) AS size FROM quarantine {where} ORDER BY id", params)
+    return store.quarantine_entries(status)
 
 
 def entry(store: Store, qid: int) -> dict[str, Any]:
-    row = store.one("SELECT * FROM quarantine WHERE id = ?", (qid,))
+    row = store.quarantine_entry(qid)
     if row is None:
         raise QuarantineError(f"no quarantine entry #{qid}")
-    row["events"] = [
-        {**e, "detail": json.loads(e["detail"] or "{}")}
-        for e in store.query("SELECT * FROM events WHERE kind IN ('quarantined', 'quarantine_resolved', 'quarantine_dismissed') "
-                             "AND json_extract(detail, '$.quarantine_id') = ? ORDER BY id", (qid,))]
-    ledger = store.one("SELECT outcome, rule, reason, ticket_id, processed_at FROM messages WHERE mailbox = ? AND key = ?",
-                       (row["mailbox"], row["key"]))
-    row["ledger"] = ledger
+    row["events"] = [{**e, "detail": json.loads(e["detail"] or "{}")} for e in store.quarantine_events(qid)]
+    row["ledger"] = store.ledger_entry(row["mailbox"], row["key"])
     return row
 
 
@@ -125,7 +114,7 @@ def retry(pipeline: Pipeline, qid: int) -> Outcome:
     reason. A transient error (database locked, disk full) raises and changes nothing.
     """
     store = pipeline.store
-    row = store.one("SELECT id, mailbox, key, raw, status FROM quarantine WHERE id = ?", (qid,))
+    row = store.quarantine_entry(qid)
     if row is None:
         raise QuarantineError(f"no quarantine entry #{qid}")
     if row["status"] != OPEN:
@@ -141,19 +130,18 @@ def dismiss(store: Store, qid: int, reason: str, actor: str) -> None:
     if not reason.strip():
         raise QuarantineError("dismissing needs a reason (--reason), kept in the audit trail")
     with store.transaction():
-        row = store.one("SELECT id, status, mailbox, key FROM quarantine WHERE id = ?", (qid,))
+        row = store.quarantine_entry(qid)
         if row is None:
             raise QuarantineError(f"no quarantine entry #{qid}")
         if row["status"] != OPEN:
             raise QuarantineError(f"quarantine entry #{qid} is {row['status']}, not open")
-        store.conn.execute("UPDATE quarantine SET status = ?, raw = NULL WHERE id = ?", (DISMISSED, qid))
+        store.close_quarantine(qid, DISMISSED)
         store.add_event(None, "quarantine_dismissed", actor=actor, quarantine_id=qid, mailbox=row["mailbox"],
                         key=row["key"], reason=reason.strip()[:1000])
 
 
 def count_open(store: Store) -> int:
-    row = store.one("SELECT COUNT(*) AS n FROM quarantine WHERE status = ?", (OPEN,))
-    return int(row["n"]) if row else 0
+    return store.count_quarantine(OPEN)
 
 
 __all__ = ["DISMISSED", "OPEN", "RESOLVED", "QuarantineError", "dismiss", "RetryMessage", "count_open", "entries", "entry",

@@ -1,8 +1,9 @@
 """Read-only questions staff ask of the database: find tickets, export them, see what is stuck.
 
 The CLI stays thin: it turns options into a :class:`TicketFilter` and prints what comes back.
-Every value a user types goes into the SQL as a parameter (LIKE patterns escaped), so a search
-for ``50%_diskon`` finds that text and nothing else.
+This module checks the filter and turns it into the store's ``TicketSearch``; the store
+(``store/tickets.py``) puts every value a user types into the SQL as a parameter (LIKE patterns
+escaped), so a search for ``50%_diskon`` finds that text and nothing else.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .tickets import OPEN_STATUSES, STATUSES, Store, Ticket, iso
+from .store import OPEN_STATUSES, STATUSES, Store, Ticket, TicketSearch
 
 #: ``--status open`` stands for every status staff still have to act on.
 STATUS_ALIASES = {"open": OPEN_STATUSES, "closed": ("selesai", "ditolak")}
@@ -50,14 +51,8 @@ class TicketFilter:
     known_types: tuple[str, ...] = ()
 
 
-def _like(text: str) -> str:
-    """A LIKE pattern matching ``text`` anywhere, with its own % and _ taken literally."""
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def _day_start(day: dt.date, tz: str) -> str:
-    """Local midnight of ``day`` as the UTC ISO text the tickets table stores."""
-    return iso(dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(tz)))
+def _day_start(day: dt.date, tz: str) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(tz))
 
 
 def expand_statuses(statuses: tuple[str, ...]) -> tuple[str, ...]:
@@ -77,65 +72,35 @@ def expand_statuses(statuses: tuple[str, ...]) -> tuple[str, ...]:
 def _check_types(store: Store, wanted: TicketFilter) -> None:
     if not wanted.types:
         return
-    known = set(wanted.known_types) | {r["t"] for r in store.query("SELECT DISTINCT request_type AS t FROM tickets")}
+    known = set(wanted.known_types) | store.request_types_in_use()
     for t in wanted.types:
         if t not in known:
             raise QueryError("--type", f"unknown request type {t!r}; expected one of {', '.join(sorted(known))}")
 
 
-def where_clause(store: Store, wanted: TicketFilter) -> tuple[str, list[Any]]:
-    """The SQL condition and parameters for ``wanted`` (AND of every filter given)."""
-    parts: list[str] = []
-    params: list[Any] = []
+def ticket_search(store: Store, wanted: TicketFilter) -> TicketSearch:
+    """``wanted`` checked (statuses and types known) and turned into the store's search: days
+    become the office's midnights, ``--until`` inclusive."""
     statuses = expand_statuses(wanted.statuses)
-    if statuses:
-        parts.append(f"status IN ({','.join('?' * len(statuses))})")
-        params += statuses
     _check_types(store, wanted)
-    if wanted.types:
-        parts.append(f"request_type IN ({','.join('?' * len(wanted.types))})")
-        params += wanted.types
-    if wanted.requester:
-        parts.append("(requester LIKE ? ESCAPE '\\' OR requester_name LIKE ? ESCAPE '\\')")
-        params += [_like(wanted.requester)] * 2
-    if wanted.agency:
-        fields = " OR ".join(f"json_extract(fields, '$.{f}') LIKE ? ESCAPE '\\'" for f in AGENCY_FIELDS)
-        parts.append(f"({fields} OR substr(requester, instr(requester, '@') + 1) LIKE ? ESCAPE '\\')")
-        params += [_like(wanted.agency)] * (len(AGENCY_FIELDS) + 1)
-    if wanted.tender:
-        parts.append("json_extract(fields, '$.kode_tender') = ?")
-        params.append(wanted.tender.strip())
-    if wanted.since:
-        parts.append("created_at >= ?")
-        params.append(_day_start(wanted.since, wanted.timezone))
-    if wanted.until:
-        parts.append("created_at < ?")
-        params.append(_day_start(wanted.until + dt.timedelta(days=1), wanted.timezone))
-    if wanted.search:
-        # Subject, form fields, requester, the requester's own (redacted) text, and the text of the
-        # audit trail (staff and internal notes).
-        # Field values only: the JSON's keys ("kode_tender") are not the requester's text.
-        parts.append("(subject LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM json_each(tickets.fields) f "
-                     "WHERE f.value LIKE ? ESCAPE '\\') OR requester LIKE ? ESCAPE '\\' "
-                     "OR requester_name LIKE ? ESCAPE '\\' OR requester_text LIKE ? ESCAPE '\\' "
-                     "OR id IN (SELECT ticket_id FROM events "
-                     "WHERE ticket_id IS NOT NULL AND json_extract(detail, '$.text') LIKE ? ESCAPE '\\'))")
-        params += [_like(wanted.search)] * 6
-    return (" AND ".join(parts) or "1"), params
+    return TicketSearch(
+        statuses=statuses, types=wanted.types, requester=wanted.requester,
+        agency=wanted.agency, agency_fields=AGENCY_FIELDS, tender=wanted.tender,
+        created_from=_day_start(wanted.since, wanted.timezone) if wanted.since else None,
+        created_before=_day_start(wanted.until + dt.timedelta(days=1), wanted.timezone) if wanted.until else None,
+        text=wanted.search)
 
 
 def search_tickets(store: Store, wanted: TicketFilter) -> list[Ticket]:
-    where, params = where_clause(store, wanted)
-    return store.tickets(where, tuple(params))
+    return store.search_tickets(ticket_search(store, wanted))
 
 
 def assignees(store: Store, ticket_ids: list[str] | None = None) -> dict[str, str]:
     """Ticket id -> the staff member it is assigned to now (the latest ``assigned`` event)."""
     out: dict[str, str] = {}
-    for r in store.query("SELECT ticket_id, json_extract(detail, '$.assignee') AS who FROM events "
-                         "WHERE kind = 'assigned' ORDER BY id"):
-        if ticket_ids is None or r["ticket_id"] in ticket_ids:
-            out[r["ticket_id"]] = r["who"] or ""
+    for ticket_id, who in store.assignments():
+        if ticket_ids is None or ticket_id in ticket_ids:
+            out[ticket_id] = who
     return {k: v for k, v in out.items() if v}
 
 
@@ -172,12 +137,10 @@ def csv_text(tickets: list[Ticket], tz: str, assigned: dict[str, str] | None = N
 
 def undelivered(store: Store, limit: int = 10) -> list[str]:
     """The newest replies waiting for a retry or given up, with their last error."""
-    rows = store.query("SELECT id, ticket_id, recipients, status, attempts, last_error FROM outbox "
-                       "WHERE status IN ('pending', 'failed') AND last_error IS NOT NULL ORDER BY id DESC LIMIT ?",
-                       (limit,))
+    rows = store.retrying_outbox(limit)
     return [f"outbox #{r['id']} ({r['ticket_id'] or '-'}) to {', '.join(json.loads(r['recipients']))}: {r['status']} "
             f"after {r['attempts']} attempt(s): {r['last_error']}" for r in rows]
 
 
 __all__ = ["QueryError", "TicketFilter", "assignees", "csv_text", "expand_statuses", "local_time",
-           "search_tickets", "undelivered", "where_clause"]
+           "search_tickets", "ticket_search", "undelivered"]

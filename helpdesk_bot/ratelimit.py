@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 from .config import ScreeningConfig
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .tickets import Store
+    from .store import Store
 
 #: The words of the overall-cap reason; a reply refused for it is deferred, not withheld.
 OVERALL = "automatic replies overall in the last hour"
@@ -81,7 +81,7 @@ def release_deferred(store: Store, cfg: ScreeningConfig, now: dt.datetime | None
     """
     now = now or store.now()
     released: list[int] = []
-    rows = store.query("SELECT id, ticket_id FROM outbox WHERE status = 'deferred' ORDER BY id LIMIT 1000")
+    rows = store.deferred_outbox(limit=1000)
     for row in rows:
         with store.transaction():
             used = store.automatic_replies_since(now - dt.timedelta(hours=1))

@@ -39,14 +39,13 @@ import structlog
 
 from .office_hours import OfficeCalendar, format_datetime_id
 from .redact import redact
-from .tickets import iso, parse_iso
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Config
     from .pipeline import Pipeline
     from .replies import Outgoing
     from .ruleset import RuleSet
-    from .tickets import Store, Ticket
+    from .store import Store, Ticket
 
 log = structlog.get_logger("helpdesk_bot.report")
 
@@ -304,16 +303,11 @@ class Collector:
         self.now = now
 
     def tickets(self) -> list[Ticket]:
-        return self.store.tickets("created_at >= ? AND created_at < ?", (iso(self.month.start), iso(self.month.end)),
-                                  "created_at")
+        return self.store.tickets_created_in(self.month.start, self.month.end)
 
     def first_responses(self) -> dict[str, dt.datetime]:
         """Ticket id -> when the first staff notice to the requester was queued."""
-        rows = self.store.query(
-            "SELECT o.ticket_id AS id, MIN(o.created_at) AS at FROM outbox o JOIN tickets t ON t.id = o.ticket_id "
-            "WHERE o.kind LIKE 'notice\\_%' ESCAPE '\\' AND t.created_at >= ? AND t.created_at < ? "
-            "GROUP BY o.ticket_id", (iso(self.month.start), iso(self.month.end)))
-        return {r["id"]: parse_iso(r["at"]) for r in rows if r["at"]}  # type: ignore[misc]
+        return self.store.first_notices(self.month.start, self.month.end)
 
     def hours(self, a: dt.datetime, b: dt.datetime) -> float:
         return max(0.0, self.calendar.working_hours_between(a, b))
@@ -384,22 +378,15 @@ class Collector:
         return [(d, counts.get(d, 0)) for d in self.month.days()]
 
     def outcomes(self) -> list[tuple[str, int]]:
-        rows = self.store.query("SELECT outcome, COUNT(*) AS n FROM messages WHERE processed_at >= ? AND processed_at < ? "
-                                "GROUP BY outcome ORDER BY n DESC, outcome", (iso(self.month.start), iso(self.month.end)))
-        return [(OUTCOME_LABELS.get(r["outcome"], r["outcome"]), r["n"]) for r in rows]
+        return [(OUTCOME_LABELS.get(outcome, outcome), n)
+                for outcome, n in self.store.outcome_counts(self.month.start, self.month.end)]
 
     def suppressed_by_rule(self) -> list[tuple[str, int]]:
-        rows = self.store.query("SELECT COALESCE(NULLIF(rule, ''), '(tanpa aturan)') AS rule, COUNT(*) AS n FROM messages "
-                                "WHERE outcome = 'suppressed' AND processed_at >= ? AND processed_at < ? "
-                                "GROUP BY 1 ORDER BY n DESC, rule", (iso(self.month.start), iso(self.month.end)))
-        return [(_short(redact(r["rule"]), 60), r["n"]) for r in rows]
+        return [(_short(redact(rule), 60), n) for rule, n in self.store.suppressions_by_rule(self.month.start, self.month.end)]
 
     def quarantine(self) -> tuple[int, int]:
         """(entries created in the month, entries open now)."""
-        month = self.store.one("SELECT COUNT(*) AS n FROM quarantine WHERE created_at >= ? AND created_at < ?",
-                               (iso(self.month.start), iso(self.month.end)))
-        open_ = self.store.one("SELECT COUNT(*) AS n FROM quarantine WHERE status = 'open'")
-        return int(month["n"] if month else 0), int(open_["n"] if open_ else 0)
+        return self.store.quarantined_between(self.month.start, self.month.end), self.store.count_quarantine("open")
 
 
 def collect(store: Store, config: Config, rules: RuleSet, calendar: OfficeCalendar, month: Month,

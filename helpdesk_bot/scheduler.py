@@ -22,7 +22,7 @@ from .ratelimit import release_deferred
 from .config import Config
 from .office_hours import OfficeCalendar, format_datetime_id
 from .ruleset import RuleSet
-from .tickets import Store, Ticket, iso
+from .store import Store, Ticket, iso
 
 log = structlog.get_logger("helpdesk_bot.scheduler")
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from .redact import redact
-from .tickets import Store, Ticket
+from .store import Store, Ticket
 
 if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import Pipeline

@@ -100,7 +100,7 @@ def _load_hook(spec: str) -> Callable[[bytes], Any] | None:
 def worker_main(conn: multiprocessing.connection.Connection, settings: WorkerSettings) -> None:
     """One worker: receive (rules or None, raw bytes), answer ("ok", Analysis) or ("memory", why)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the daemon's to handle
-    from .tickets import DocCacheReader
+    from .store import DocCacheReader
 
     reader = DocCacheReader(settings.cache_path) if settings.cache_path else None
     hook = _load_hook(settings.hook)

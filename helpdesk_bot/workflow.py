@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import Pipeline
     from .ruleset import RequestType
     from .sources.base import SourceMessage
-    from .tickets import Store, Ticket
+    from .store import Store, Ticket
 
 log = structlog.get_logger("helpdesk_bot.workflow")
 

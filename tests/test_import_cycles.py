@@ -109,7 +109,8 @@ def test_the_checker_sees_a_cycle() -> None:
 
 def test_the_graph_reads_relative_imports() -> None:
     graph = import_graph()
-    assert "helpdesk_bot.tickets" in graph["helpdesk_bot.pipeline"]
+    assert "helpdesk_bot.store" in graph["helpdesk_bot.pipeline"]
+    assert "helpdesk_bot.store.base" in graph["helpdesk_bot.store.ledger"]
     assert "helpdesk_bot.sources.base" in graph["helpdesk_bot.sources.imap"]
     # deferred imports count; annotation-only ones do not
     assert "helpdesk_bot.explain" in graph["helpdesk_bot.cli"]

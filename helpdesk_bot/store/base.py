@@ -1,0 +1,103 @@
+"""The connection every area of the store shares: pragmas, transactions, the migration run and
+four small statement helpers the area modules (and tests) build on.
+
+Code outside ``helpdesk_bot.store`` never calls ``query``/``one``/``insert``/``update`` or
+``conn``: it calls the named methods of the areas (tests/test_store_owns_sql.py checks it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from .records import Clock, iso, utcnow
+from .schema import apply_migrations
+
+
+class StoreBase:
+    """One connection; use one Store per thread (SQLite in WAL mode serialises writers)."""
+
+    def __init__(self, path: str | Path, clock: Clock = utcnow):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("PRAGMA foreign_keys=ON")
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self.clock = clock
+        self._depth = 0
+        self._lock = threading.RLock()
+        self.migrate()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- transactions and migrations --------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """BEGIN IMMEDIATE ... COMMIT; nested calls join the outer transaction."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self
+                finally:
+                    self._depth -= 1
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self
+            except BaseException:
+                self._depth = 0
+                self.conn.execute("ROLLBACK")
+                raise
+            self._depth = 0
+            self.conn.execute("COMMIT")
+
+    def migrate(self) -> list[str]:
+        return apply_migrations(self.conn, self.transaction, lambda: iso(self.clock()))
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+    # Plain SQL for the writes every mail makes: sqlite-utils' insert()/update() introspect the
+    # table on each call (about 100 statements a mail in a backlog); these are one each.
+
+    def insert(self, table: str, row: dict[str, Any], replace: bool = False) -> int:
+        cols = ", ".join(row)
+        marks = ", ".join("?" * len(row))
+        verb = "INSERT OR REPLACE" if replace else "INSERT"
+        cur = self.conn.execute(f"{verb} INTO {table} ({cols}) VALUES ({marks})", tuple(row.values()))
+        return int(cur.lastrowid or 0)
+
+    def update(self, table: str, pk: Any, values: dict[str, Any], pk_column: str = "id") -> None:
+        sets = ", ".join(f"{k} = ?" for k in values)
+        self.conn.execute(f"UPDATE {table} SET {sets} WHERE {pk_column} = ?", (*values.values(), pk))
+
+    def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[dict[str, Any]]:
+        # Not sqlite-utils' query(): it wraps every SELECT in a SAVEPOINT, two extra statements.
+        cur = self.conn.execute(sql, params)
+        names = [d[0] for d in cur.description or ()]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
+
+    def one(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> dict[str, Any] | None:
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    def count(self, sql: str, params: tuple[Any, ...] = ()) -> int:
+        """The integer ``n`` a ``SELECT COUNT(*) AS n`` returns (0 without a row)."""
+        row = self.one(sql, params)
+        return int(row["n"] or 0) if row else 0
