@@ -177,6 +177,14 @@ try:
 except OSError as e:
     out["setuid"] = errno.errorcode[e.errno]
 out["unshare"] = subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode
+# The worker's address-space cap: @resources denies setrlimit(2); Python's resource.setrlimit goes
+# through prlimit64(2), which the unit allows. A worker whose cap silently failed would let one
+# PDF take the whole desk's memory.
+import sys
+cap = subprocess.run([sys.executable, "-c", "from helpdesk_bot.workers import _limit_memory\n_limit_memory(400)\n"
+                      "try:\n    b = bytearray(800 * 1024 * 1024)\n    print('allocated')\n"
+                      "except MemoryError:\n    print('MemoryError')"], capture_output=True, text=True)
+out["rlimit_as"] = cap.stdout.strip() or cap.stderr[-300:]
 out["uid"] = os.getuid()
 out["umask"] = oct(os.umask(0))
 out["home_listing"] = sorted(os.listdir("/root"))
@@ -279,6 +287,7 @@ def test_sandbox_is_real(state):
     assert got["setuid"] == "EPERM"  # no capabilities, @privileged denied
     assert got["unshare"] != 0  # RestrictNamespaces
     assert got["uid"] == 65534 and got["umask"] == "0o77"
+    assert got["rlimit_as"] == "MemoryError"  # the worker's memory cap works under SystemCallFilter=~@resources
     assert got["home_listing"] == [".pyenv"]  # ProtectHome: only the interpreter is visible
 
 
