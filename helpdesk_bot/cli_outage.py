@@ -47,14 +47,14 @@ def start(state: State, text: tuple[str, ...], actor: str | None) -> None:
 @pass_state
 def stop(state: State, actor: str | None) -> None:
     """End the current outage; linked reports are closed and their requesters told."""
-    from .pipeline import Pipeline
+    from .reply_service import ReplyService
     from .workflow import end_outage
 
     rules = state.rules()
     store = state.store()
     try:
         with store.transaction():
-            ended, closed = end_outage(store, Pipeline(state.config, store, lambda: rules), _actor(actor))
+            ended, closed = end_outage(store, ReplyService(state.config, store, lambda: rules), _actor(actor))
     finally:
         store.close()
     if ended is None:

@@ -24,29 +24,29 @@ def report_command(state: State, month_text: str | None, html_file: Path | None,
     """The monthly report: volume per type and per agency, first response and resolution in working
     hours, the share within target, unanswered mail and quarantine (the report itself is in Indonesian)."""
     from . import report
-    from .cli_staff import _flush, _pipeline
+    from .cli_staff import _flush, _replies
 
     config = state.config
     try:
         month = report.Month.parse(month_text, config.helpdesk.timezone) if month_text else None
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="--month") from e
-    store, pipeline = _pipeline(state)
+    store, replies = _replies(state)
     try:
         month = month or report.Month.previous(store.now(), config.helpdesk.timezone)
         if send:
-            message_id = report.send(store, pipeline, month)
+            message_id = report.send(store, replies, month)
             if message_id is None:
                 raise click.ClickException("no recipients: set [report] recipients in the configuration")
             delivery = _flush(state, store)
             click.echo(f"report {month.label} mailed to {', '.join(report.recipients(config))} ({message_id}); "
                        f"sent {delivery.sent}, retrying {delivery.retried}, failed {delivery.failed}")
             return
-        r = report.for_pipeline(pipeline, month)
-        click.echo(report.render_text(pipeline, r), nl=False)
+        r = report.for_service(replies, month)
+        click.echo(report.render_text(replies, r), nl=False)
         if html_file is not None:
             try:
-                html_file.write_text(report.render_html(pipeline, r), encoding="utf-8")
+                html_file.write_text(report.render_html(replies, r), encoding="utf-8")
             except OSError as e:
                 raise click.ClickException(f"{html_file}: cannot write: {e.strerror or e}") from e
             click.echo(f"HTML report written to {html_file}", err=True)

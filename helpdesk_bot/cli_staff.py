@@ -19,14 +19,15 @@ import click
 from .cli import State, main, pass_state
 
 
-def _pipeline(state: State) -> tuple[Any, Any]:
-    """(store, pipeline) for the configured database and the rules on disk."""
-    from .pipeline import Pipeline
+def _replies(state: State) -> tuple[Any, Any]:
+    """(store, reply service) for the configured database and the rules on disk: what staff
+    actions, the digest and the report render, decide and queue their mail with."""
+    from .reply_service import ReplyService
 
     config = state.config
     rules = state.rules()
     store = state.store()
-    return store, Pipeline(config, store, lambda: rules)
+    return store, ReplyService(config, store, lambda: rules)
 
 
 def _read_attachments(paths: tuple[str, ...]) -> list[tuple[str, str, bytes]]:
@@ -70,10 +71,10 @@ def _action_command(action: str, help_text: str) -> None:
 
         if quiet and action == "catatan":
             raise click.UsageError("catatan is a message to the requester; for a note staff only see, use `ticket note`")
-        store, pipeline = _pipeline(state)
+        store, replies = _replies(state)
         try:
             with store.transaction():
-                result = act(store, pipeline, ticket_id, action, _actor(actor), text, _read_attachments(attach),
+                result = act(store, replies, ticket_id, action, _actor(actor), text, _read_attachments(attach),
                              via="cli", notify=not quiet)
         except ActionError as e:
             raise click.ClickException(str(e)) from e
@@ -101,10 +102,10 @@ _action_command("akses", "Record that the User ID was handed over after bimtek; 
 def _correct(state: State, ticket_id: str, kind: str, argument: str, actor: str | None, quiet: bool) -> None:
     from .corrections import CorrectionError, correct
 
-    store, pipeline = _pipeline(state)
+    store, replies = _replies(state)
     try:
         with store.transaction():
-            done = correct(store, pipeline, ticket_id, kind, argument, _actor(actor), via="cli", notify=not quiet)
+            done = correct(store, replies, ticket_id, kind, argument, _actor(actor), via="cli", notify=not quiet)
     except CorrectionError as e:
         raise click.ClickException(str(e)) from e
     finally:
@@ -144,10 +145,10 @@ def _staff_call(state: State, fn: Any, *args: Any, **kwargs: Any) -> Any:
     """Run a staff tool in one transaction; its errors become click errors."""
     from .staff import StaffError
 
-    store, pipeline = _pipeline(state)
+    store, replies = _replies(state)
     try:
         with store.transaction():
-            return fn(store, pipeline, *args, **kwargs)
+            return fn(store, replies, *args, **kwargs)
     except StaffError as e:
         raise click.ClickException(str(e)) from e
     finally:
@@ -285,17 +286,17 @@ def digest_command(state: State, print_: bool, html: bool, send: bool) -> None:
 
     if print_ and send:
         raise click.UsageError("choose one of --print and --send")
-    store, pipeline = _pipeline(state)
+    store, replies = _replies(state)
     try:
         if send:
-            message_id = digest.send(store, pipeline)
+            message_id = digest.send(store, replies)
             if message_id is None:
                 raise click.ClickException("no recipients: set [digest] recipients or [staff] addresses")
             delivery = _flush(state, store)
-            click.echo(f"digest sent to {', '.join(digest.recipients(pipeline))} ({message_id}); "
+            click.echo(f"digest sent to {', '.join(digest.recipients(replies))} ({message_id}); "
                        f"sent: {delivery.sent}, retrying: {delivery.retried}, failed: {delivery.failed}")
             return
-        text, html_text = digest.render(pipeline, digest.collect(store, pipeline))
+        text, html_text = digest.render(replies, digest.collect(store, replies))
         click.echo(html_text if html else text, nl=False)
     finally:
         store.close()

@@ -23,7 +23,7 @@ from . import attachments as attachments_module
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Config
-    from .pipeline import Pipeline
+    from .reply_service import ReplyService
     from .store import Store
 
 log = structlog.get_logger("helpdesk_bot.corrections")
@@ -48,7 +48,7 @@ def save_request_mail(config: Config, ticket_id: str, raw: bytes) -> None:
     _write_private(directory / REQUEST_MAIL, raw)
 
 
-def correct(store: Store, pipeline: Pipeline, ticket_id: str, kind: str, argument: str, actor: str,
+def correct(store: Store, replies: ReplyService, ticket_id: str, kind: str, argument: str, actor: str,
             via: str = "cli", notify: bool = True) -> dict[str, Any]:
     """Apply one correction inside the caller's transaction; returns what changed."""
     from .attachments import ticket_dir
@@ -58,7 +58,7 @@ def correct(store: Store, pipeline: Pipeline, ticket_id: str, kind: str, argumen
         raise CorrectionError(f"Tiket {ticket_id} tidak ditemukan.")
     if ticket.status not in CORRECTABLE:
         raise CorrectionError(f"Tiket {ticket.id} berstatus {ticket.status}; koreksi tidak dapat dilakukan.")
-    rules = pipeline.rules
+    rules = replies.rules
     rt = rules.types.get(ticket.request_type, rules.fallback)
     documents = list(ticket.documents)
     words = argument.replace(",", " ").split()
@@ -85,10 +85,12 @@ def correct(store: Store, pipeline: Pipeline, ticket_id: str, kind: str, argumen
         status = "menunggu_kelengkapan" if missing else ("baru" if rt.fallback else "antre")
     changes: dict[str, Any] = dict(request_type=rt.id, documents=documents, missing=missing, status=status)
     if status == "antre" and ticket.status != "antre":
-        start, due, _ = pipeline.schedule(rt, store.now())
+        from .promises import schedule
+
+        start, due, _ = schedule(replies.calendar, rt, store.now(), replies.config.helpdesk.timezone)
         changes.update(start_at=start, due_at=due)
     store.update_ticket(ticket.id, **changes)
-    mail = ticket_dir(pipeline.config, ticket.id) / REQUEST_MAIL
+    mail = ticket_dir(replies.config, ticket.id) / REQUEST_MAIL
     sha = hashlib.sha256(mail.read_bytes()).hexdigest() if mail.is_file() else ""
     store.add_correction(ticket_id=ticket.id, kind=kind, words=words, request_type=rt.id, missing=missing,
                          actor=actor, via=via, request_message_id=ticket.message_id,
@@ -96,30 +98,22 @@ def correct(store: Store, pipeline: Pipeline, ticket_id: str, kind: str, argumen
     store.add_event(ticket.id, "corrected", actor=actor, via=via, correction=kind, value=words,
                     old_type=ticket.request_type, new_type=rt.id, old_missing=ticket.missing, missing=missing,
                     old_status=ticket.status, status=status)
-    replies: list[str] = []
+    sent: list[str] = []
     updated = store.ticket(ticket.id)
     assert updated is not None
     if notify:
-        replies = _notice(pipeline, updated, rt)
+        sent = _notice(replies, updated, rt)
     log.info("ticket_corrected", ticket=ticket.id, kind=kind, type=rt.id, missing=missing, actor=actor, via=via)
-    return {"ticket": ticket.id, "request_type": rt.id, "missing": missing, "status": status, "replies": replies}
+    return {"ticket": ticket.id, "request_type": rt.id, "missing": missing, "status": status, "replies": sent}
 
 
-def _notice(pipeline: Pipeline, ticket: Any, rt: Any) -> list[str]:
+def _notice(replies: ReplyService, ticket: Any, rt: Any) -> list[str]:
     """The requester's next reply follows the correction: type, what is still missing, blank forms."""
-    from .replies import reply_subject
-
-    if not ticket.requester or "@" not in ticket.requester:
-        return []
-    rules = pipeline.rules
-    blanks = pipeline.blank_forms(ticket.missing)
-    out = pipeline.renderer().build(
-        template="notice_koreksi", to=ticket.requester, subject=reply_subject(ticket.id, ticket.subject),
-        in_reply_to=ticket.message_id, references=(), attachments=blanks, kind="notice_koreksi", automatic=False,
+    rules = replies.rules
+    blanks = replies.blank_forms(ticket.missing)
+    return replies.notify(ticket, "notice_koreksi", dict(
         ticket=ticket, type_name=rt.name, missing=[rules.form_name(d) for d in ticket.missing],
-        received=[rules.form_name(d) for d in ticket.documents], blank_forms=bool(blanks))
-    pipeline.enqueue(out, ticket.id, ticket.mailbox)
-    return [out.message_id]
+        received=[rules.form_name(d) for d in ticket.documents], blank_forms=bool(blanks)), blanks)
 
 
 def labelled_cases(store: Store, directory: Path) -> Path:

@@ -27,7 +27,7 @@ from .store import iso, parse_iso
 from .workflow import ONBOARDING_STEPS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .pipeline import Pipeline
+    from .reply_service import ReplyService
     from .replies import Outgoing
     from .store import Store, Ticket
 
@@ -218,12 +218,12 @@ class Collector:
     skipped later (``seen``): each ticket appears once, in its most pressing section.
     """
 
-    def __init__(self, store: Store, pipeline: Pipeline, now: dt.datetime, since: dt.datetime):
+    def __init__(self, store: Store, replies: ReplyService, now: dt.datetime, since: dt.datetime):
         self.store = store
-        self.rules = pipeline.rules
-        self.calendar = pipeline.calendar
-        self.config = pipeline.config
-        self.tz = pipeline.config.helpdesk.timezone
+        self.rules = replies.rules
+        self.calendar = replies.calendar
+        self.config = replies.config
+        self.tz = replies.config.helpdesk.timezone
         self.now = now
         self.since = since
         self.seen: set[str] = set()
@@ -338,17 +338,17 @@ class Collector:
                 for r in rows]
 
 
-def collect(store: Store, pipeline: Pipeline, now: dt.datetime | None = None,
+def collect(store: Store, replies: ReplyService, now: dt.datetime | None = None,
             since: dt.datetime | None = None) -> Digest:
     """Every section, as of ``now``, for the period since the last digest (on a fresh install:
     since the first ticket or mail, so the first digest shows everything already there)."""
     now = now or store.now()
     since = since or last_digest_at(store) or first_activity(store) or now - dt.timedelta(days=1)
-    tz = pipeline.config.helpdesk.timezone
-    c = Collector(store, pipeline, now, since)
-    d = Digest(now=now, since=since, title=f"Ringkasan Harian Helpdesk {pipeline.config.helpdesk.name}",
+    tz = replies.config.helpdesk.timezone
+    c = Collector(store, replies, now, since)
+    d = Digest(now=now, since=since, title=f"Ringkasan Harian Helpdesk {replies.config.helpdesk.name}",
                period=f"{format_datetime_id(since, tz)} s.d. {format_datetime_id(now, tz)}",
-               outage=outages.announcement(store, tz), max_rows=max(1, pipeline.config.digest.max_rows))
+               outage=outages.announcement(store, tz), max_rows=max(1, replies.config.digest.max_rows))
     # Order matters: each ticket lands in the first section that claims it.
     d.overdue = c.overdue()
     d.attention = c.attention()
@@ -381,9 +381,9 @@ def has_news(store: Store, d: Digest) -> bool:
 # Rendering and sending
 
 
-def recipients(pipeline: Pipeline) -> list[str]:
+def recipients(replies: ReplyService) -> list[str]:
     """digest.recipients, else every staff address."""
-    cfg = pipeline.config
+    cfg = replies.config
     return list(cfg.digest.recipients or cfg.staff.addresses)
 
 
@@ -395,18 +395,18 @@ def subject(d: Digest, tz: str) -> str:
             f"{len(d.queued)} antre")
 
 
-def render(pipeline: Pipeline, d: Digest) -> tuple[str, str]:
+def render(replies: ReplyService, d: Digest) -> tuple[str, str]:
     """(plain text, HTML) of the digest."""
-    r = pipeline.renderer()
+    r = replies.renderer()
     text = r.render_text("digest", d=d)
     html = r.render_html("digest", d=d) or ""
     return text, html
 
 
-def build(pipeline: Pipeline, d: Digest, to: list[str]) -> Outgoing:
+def build(replies: ReplyService, d: Digest, to: list[str]) -> Outgoing:
     """The digest as a mail: text and HTML alternatives, to every recipient."""
-    out = pipeline.renderer().build(template="digest", to=", ".join(to),
-                                    subject=subject(d, pipeline.config.helpdesk.timezone),
+    out = replies.renderer().build(template="digest", to=", ".join(to),
+                                    subject=subject(d, replies.config.helpdesk.timezone),
                                     kind="digest", automatic=False, d=d)
     out.recipients = list(to)
     return out
@@ -420,13 +420,13 @@ def local_date(when: dt.datetime, tz: str) -> dt.date:
     return when.astimezone(ZoneInfo(tz)).date()
 
 
-def send(store: Store, pipeline: Pipeline, now: dt.datetime | None = None, scheduled: bool = False) -> str | None:
+def send(store: Store, replies: ReplyService, now: dt.datetime | None = None, scheduled: bool = False) -> str | None:
     """Queue the digest now and remember when (one transaction); the Message-ID, or None.
 
     None when nobody is configured to receive it, or, for ``scheduled``, when today's digest
     is not due (checked again inside the write lock, so a retried tick never sends it twice).
     """
-    to = recipients(pipeline)
+    to = recipients(replies)
     if not to:
         # Scheduled: every tick would say it again, so only a manual --send warns.
         (log.debug if scheduled else log.warning)("digest_no_recipients",
@@ -434,36 +434,35 @@ def send(store: Store, pipeline: Pipeline, now: dt.datetime | None = None, sched
         return None
     now = now or store.now()
     with store.transaction():
-        if scheduled and not due(store, pipeline, now):
+        if scheduled and not due(store, replies, now):
             return None
-        d = collect(store, pipeline, now)
+        d = collect(store, replies, now)
         if scheduled and not d.news:
             # Nothing new: no mail today (staff would learn to ignore it); tomorrow's covers both days.
-            store.set_state(STATE_LAST_DATE, local_date(now, pipeline.config.helpdesk.timezone).isoformat())
+            store.set_state(STATE_LAST_DATE, local_date(now, replies.config.helpdesk.timezone).isoformat())
             store.add_event(None, "digest_skipped", reason="nothing new since the last digest")
             log.info("digest_skipped", reason="nothing new")
             return None
-        out = build(pipeline, d, to)
-        mailbox = pipeline.config.mailbox[0].name if pipeline.config.mailbox else ""
-        pipeline.enqueue(out, None, mailbox)
+        out = build(replies, d, to)
+        replies.to_staff(out)
         store.set_state(STATE_LAST_AT, iso(now))
-        store.set_state(STATE_LAST_DATE, local_date(now, pipeline.config.helpdesk.timezone).isoformat())
+        store.set_state(STATE_LAST_DATE, local_date(now, replies.config.helpdesk.timezone).isoformat())
         store.add_event(None, "digest_sent", recipients=to, new=d.new_count, queued=len(d.queued),
                         overdue=len(d.overdue), quarantined=len(d.quarantined), suppressed=len(d.suppressed))
     log.info("digest_queued", recipients=len(to), new=d.new_count, queued=len(d.queued), overdue=len(d.overdue))
     return out.message_id
 
 
-def due(store: Store, pipeline: Pipeline, now: dt.datetime) -> bool:
+def due(store: Store, replies: ReplyService, now: dt.datetime) -> bool:
     """Whether today's scheduled digest is due: a working day, past digest.time, not yet sent."""
-    cfg = pipeline.config
+    cfg = replies.config
     if not cfg.digest.time:
         return False
     tz = cfg.helpdesk.timezone
     today = local_date(now, tz)
     if store.get_state(STATE_LAST_DATE) == today.isoformat():
         return False
-    if not pipeline.calendar.is_working_day(today):
+    if not replies.calendar.is_working_day(today):
         return False
     hh, mm = (int(x) for x in cfg.digest.time.split(":"))
     return now.astimezone(ZoneInfo(tz)).time() >= dt.time(hh, mm)

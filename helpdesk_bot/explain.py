@@ -57,11 +57,11 @@ def sample_ticket(rt: RequestType, *, documents: list[str] | None = None, missin
     )
 
 
-def _pipeline(config: Config, rules: RuleSet) -> Any:
-    """A Pipeline for its context builders and templates only: no store, nothing written."""
-    from .pipeline import Pipeline
+def _replies(config: Config, rules: RuleSet) -> Any:
+    """A reply service for its context builders and templates only: no store, nothing queued."""
+    from .reply_service import ReplyService
 
-    return Pipeline(config, None, lambda: rules, hooks=[])  # type: ignore[arg-type]
+    return ReplyService(config, None, lambda: rules)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -158,7 +158,7 @@ def _attachments(a: Analysis, rules: RuleSet) -> list[str]:
         if att.documents:
             continue
         if d.error:
-            from .pipeline import UNREADABLE_REASONS
+            from .reply_service import UNREADABLE_REASONS
 
             lines.append(f"     NOT RECOGNISED: unreadable ({d.error}): {d.detail or UNREADABLE_REASONS.get(d.error, '')}")
             lines.append("     the requester is told: " + UNREADABLE_REASONS.get(d.error, d.error))
@@ -226,35 +226,37 @@ def _decision(r: Classification, rules: RuleSet) -> list[str]:
 
 
 def _reply(a: Analysis, config: Config, rules: RuleSet) -> list[str]:
+    from .pipeline import initial_status
+    from .promises import schedule
     from .replies import reply_subject
 
     assert a.result is not None
     r, env = a.result, a.env
     rt = rules.types[r.request_type]
-    pipeline = _pipeline(config, rules)
+    replies = _replies(config, rules)
     now = dt.datetime.now(dt.timezone.utc)
     urgent = False
     try:
         from .workflow import is_urgent
 
-        urgent = not rt.refuse and is_urgent(r.fields, now, pipeline.calendar)
+        urgent = not rt.refuse and is_urgent(r.fields, now, replies.calendar)
     except Exception:
         pass
     ticket = sample_ticket(rt, documents=r.documents, missing=r.missing, fields=redaction.redact_mapping(r.fields),
                            lacking=r.lacking_data, requester=env.reply_address, requester_name=env.sender_name,
                            subject=env.subject, message_id=env.message_id, urgent=urgent,
-                           status=pipeline._initial_status(rt, r), now=now)
-    _start, _due, when = pipeline.schedule(rt, now)
+                           status=initial_status(rt, r), now=now)
+    _start, _due, when = schedule(replies.calendar, rt, now, config.helpdesk.timezone)
     lines = [f"REPLY (template {rt.reply}.txt.j2; placeholder ticket id {PLACEHOLDER_TICKET}; as if received now)"]
     if not env.reply_address or "@" not in env.reply_address:
         lines.append("  no reply would be sent: the mail has no address to reply to")
         return lines
     lines.append("  (the daemon also withholds it when the sender's rate limit is reached or DMARC fails)")
     try:
-        out = pipeline.renderer().build(
+        out = replies.renderer().build(
             template=rt.reply, to=env.reply_address, subject=reply_subject(ticket.id, env.subject),
             in_reply_to=env.message_id, references=env.references, kind=rt.reply,
-            **pipeline.ack_context(ticket, rt, r, a.docs, env, when))
+            **replies.ack_context(ticket, rt, r, a.docs, env, when))
     except Exception as e:
         lines.append(f"  the reply cannot be rendered: {type(e).__name__}: {e}")
         return lines
@@ -304,7 +306,7 @@ def _sample_docs() -> list[DocumentText]:
 
 def template_samples(config: Config, rules: RuleSet) -> dict[str, list[Callable[[Any], str]]]:
     """Template name (without .txt.j2/.html.j2) -> render calls with sample contexts."""
-    pipeline = _pipeline(config, rules)
+    replies = _replies(config, rules)
     now = dt.datetime.now(dt.timezone.utc)
     samples: dict[str, list[Callable[[Any], str]]] = {}
 
@@ -316,8 +318,8 @@ def template_samples(config: Config, rules: RuleSet) -> dict[str, list[Callable[
             r = _sample_classification(rt, rules, missing)
             ticket = sample_ticket(rt, documents=r.documents, missing=r.missing, fields=r.fields,
                                    lacking=r.lacking_data, urgent=not missing, now=now)
-            promise = make_promise(pipeline.calendar, now, rt.target_hours or 4.0, config.helpdesk.timezone)
-            ctx = pipeline.ack_context(ticket, rt, r, _sample_docs(), _sample_env(rt), promise, update)
+            promise = make_promise(replies.calendar, now, rt.target_hours or 4.0, config.helpdesk.timezone)
+            ctx = replies.ack_context(ticket, rt, r, _sample_docs(), _sample_env(rt), promise, update)
             add(rt.reply, lambda ren, ctx=ctx, name=rt.reply: ren.render_text(name, **ctx) + (ren.render_html(name, **ctx) or ""))
     try:
         from .workflow import notice_context
@@ -357,7 +359,7 @@ def template_samples(config: Config, rules: RuleSet) -> dict[str, list[Callable[
         def render_digest(ren: Any) -> str:
             store = Store(":memory:")
             try:
-                p = _pipeline_with_store(config, rules, store)
+                p = _replies_with_store(config, rules, store)
                 _seed_digest_store(p, rules)
                 d = digest_mod.collect(store, p)
                 return ren.render_text("digest", d=d) + (ren.render_html("digest", d=d) or "")
@@ -371,9 +373,9 @@ def template_samples(config: Config, rules: RuleSet) -> dict[str, list[Callable[
 
             store = Store(":memory:")
             try:
-                p = _pipeline_with_store(config, rules, store)
+                p = _replies_with_store(config, rules, store)
                 _seed_digest_store(p, rules)
-                r = report_mod.for_pipeline(p, _this_month(store, config))
+                r = report_mod.for_service(p, _this_month(store, config))
                 out = []
                 for letter in (False, True):
                     ctx = report_mod._context(r, {"per_type": "data:image/png;base64,"}, letter)
@@ -396,20 +398,21 @@ def _this_month(store: Any, config: Config) -> Any:
     return Month(local.year, local.month, config.helpdesk.timezone)
 
 
-def _pipeline_with_store(config: Config, rules: RuleSet, store: Any) -> Any:
-    from .pipeline import Pipeline
+def _replies_with_store(config: Config, rules: RuleSet, store: Any) -> Any:
+    """The reply service the digest and the report render with, on a scratch store."""
+    from .reply_service import ReplyService
 
-    return Pipeline(config, store, lambda: rules, hooks=[])
+    return ReplyService(config, store, lambda: rules)
 
 
-def _seed_digest_store(pipeline: Any, rules: RuleSet) -> None:
+def _seed_digest_store(replies: Any, rules: RuleSet) -> None:
     """A few tickets in several states, so every digest section has a row to render."""
-    store = pipeline.store
+    store = replies.store
     now = store.now()
     with store.transaction():
         for i, (rt, status) in enumerate(zip(list(rules.types.values()) * 2,
                                              ("menunggu_kelengkapan", "antre", "diproses", "selesai", "ditolak", "baru"))):
-            store.create_ticket(config_prefix(pipeline), request_type=rt.id, status=status, requester="pemohon@contoh.go.id",
+            store.create_ticket(config_prefix(replies), request_type=rt.id, status=status, requester="pemohon@contoh.go.id",
                                 requester_name="Contoh", mailbox="helpdesk", subject="Contoh", message_id=f"<c{i}@contoh>",
                                 documents=[], missing=list(rt.required), fields={"kode_tender": "48658064"}, lacking=[],
                                 reasons=[], start_at=now - dt.timedelta(days=2), due_at=now - dt.timedelta(hours=i),
@@ -418,8 +421,8 @@ def _seed_digest_store(pipeline: Any, rules: RuleSet) -> None:
                              subject="Undelivered", outcome="suppressed", rule="bounce", reason="DSN")
 
 
-def config_prefix(pipeline: Any) -> str:
-    return pipeline.config.helpdesk.ticket_prefix
+def config_prefix(replies: Any) -> str:
+    return replies.config.helpdesk.ticket_prefix
 
 
 def render_all_templates(config: Config, rules: RuleSet) -> list[TemplateRender]:

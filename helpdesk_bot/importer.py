@@ -29,7 +29,10 @@ import structlog
 
 from .config import Config
 from .pipeline import Pipeline
+from .reply_service import ArchiveReplies
+from .ruleset import RuleSet
 from .sources.base import SourceMessage
+from .store import Store, Ticket
 
 CLOSED_STATUSES = ("selesai", "ditolak")
 
@@ -40,23 +43,21 @@ class ImportError_(Exception):
     """The path is not something we can import from."""
 
 
-class ImportPipeline(Pipeline):
-    """The daemon's pipeline with every reply withheld (and recorded as withheld)."""
+def close_as_history(store: Store, ticket: Ticket) -> None:
+    """``import --closed``: the new ticket is closed on its own date, inside the transaction that
+    created it, so it is born closed or not at all (never overdue, never reminded)."""
+    if ticket.status in CLOSED_STATUSES:
+        return
+    store.update_ticket(ticket.id, status="selesai", closed_at=ticket.created_at, next_reminder_at=None, urgent=False)
+    store.add_event(ticket.id, "closed_on_import", old=ticket.status, new="selesai",
+                    reason="imported as history (import --closed)")
 
-    def __init__(self, *args: Any, closed: bool = False, **kwargs: Any):
-        kwargs.setdefault("hooks", [])  # no staff command in an archive may send a notice
-        super().__init__(*args, **kwargs)
-        self.closed = closed
 
-    def _reply(self, ticket: Any, *args: Any, **kwargs: Any) -> list[str]:
-        self.store.add_event(ticket.id, "reply_withheld", reason="imported from an archive: no reply is sent")
-        if self.closed and not kwargs.get("update") and ticket.status not in CLOSED_STATUSES:
-            # Inside the transaction that created the ticket: it is born closed, or not at all.
-            self.store.update_ticket(ticket.id, status="selesai", closed_at=ticket.created_at,
-                                     next_reminder_at=None, urgent=False)
-            self.store.add_event(ticket.id, "closed_on_import", old=ticket.status, new="selesai",
-                                 reason="imported as history (import --closed)")
-        return []
+def import_pipeline(config: Config, store: Store, rules: Callable[[], RuleSet], closed: bool = False) -> Pipeline:
+    """The daemon's pipeline with a reply service that sends nothing (each reply recorded as
+    withheld) and no staff-command hooks (no command in an archive may act or send a notice)."""
+    return Pipeline(config, store, rules, hooks=[], replies=ArchiveReplies(config, store, rules),
+                    after_create=close_as_history if closed else None)
 
 
 @dataclass
@@ -165,7 +166,7 @@ def import_messages(path: Path, config: Config, mailbox_name: str, keep_dates: b
     if keep_dates:
         # Dates the ticket, its events and its due time by when the mail was sent, not by now.
         store.clock = lambda: current[0] or utcnow()
-    pipeline = ImportPipeline(config, store, rules.get, closed=closed)
+    pipeline = import_pipeline(config, store, rules.get, closed=closed)
     summary = ImportSummary(str(path), closed=closed)
     try:
         for where, raw in iter_messages(path):

@@ -17,7 +17,6 @@ import re
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import structlog
@@ -34,21 +33,17 @@ from .documents import DocumentText
 from .envelope import Envelope
 from .fields import normalise
 from .identity import normalise as normalise_address
-from .office_hours import OfficeCalendar, format_datetime_id
+from .office_hours import OfficeCalendar
 from .outcome import Outcome
-from .people import format_nip, format_phone
-from .promises import Promise, make_promise
-from .ratelimit import deferrable, over_limit
-from .replies import Outgoing, Renderer, reply_subject
+from .promises import Promise, schedule
+from .reply_service import ReplyService
 from .ruleset import RequestType, RuleSet
 from .corrections import save_request_mail
 from .screen import evidence_note, screening_summary, settle
 from .sources.base import SourceMessage
 from .store import Store, Ticket
-from .trust import sender_authentication
 from .quoting import own_text
-from .workflow import (is_staff_address, is_urgent, onboarding_start, stale_dates,
-                       stale_note, urgent_stage_end)
+from .workflow import is_staff_address, is_urgent, onboarding_start, stale_dates, stale_note
 
 log = structlog.get_logger("helpdesk_bot.pipeline")
 
@@ -83,8 +78,10 @@ class RedactingCache:
 
 class Pipeline:
     def __init__(self, config: Config, store: Store, rules: Callable[[], RuleSet],
-                 calendar: OfficeCalendar | None = None, hooks: list[Any] | None = None):
-        self.config = config
+                 calendar: OfficeCalendar | None = None, hooks: list[Any] | None = None,
+                 replies: ReplyService | None = None,
+                 after_create: Callable[[Store, Ticket], None] | None = None):
+        self._config = config
         self.store = store
         self._rules = rules
         self.calendar = calendar or OfficeCalendar(config.working_hours, config.helpdesk.timezone)
@@ -92,22 +89,26 @@ class Pipeline:
         #: Extra handlers consulted for threaded mail (staff commands, confirmations); each has
         #: ``handle(pipeline, env, ticket, msg) -> Outcome | None`` and runs inside the transaction.
         self.hooks = hooks or []
+        #: Every mail this writer causes is rendered, allowed or withheld and queued here; the
+        #: importer passes one that sends nothing (reply_service.ArchiveReplies).
+        self.replies = replies or ReplyService(config, store, lambda: self.rules, self.calendar)
+        #: Called inside the transaction that created a ticket, after its acknowledgement
+        #: (the importer's ``--closed`` closes the ticket there, so it is born closed or not at all).
+        self.after_create = after_create
 
     @property
     def rules(self) -> RuleSet:
         return self._rules()
 
-    def renderer(self) -> Renderer:
-        """One Renderer (jinja Environment, compiled templates) per rule set, not per mail.
+    @property
+    def config(self) -> Config:
+        return self._config
 
-        Building one per call recompiled every template for every reply (bench_backlog: 57 -> 45 ms a mail).
-        A reloaded rule set is a new object, so a template edit is picked up with it.
-        """
-        rules = self.rules
-        cached = getattr(self, "_renderer", None)
-        if cached is None or cached[0] is not rules:
-            cached = self._renderer = (rules, Renderer.for_rules(self.config, rules))
-        return cached[1]
+    @config.setter
+    def config(self, value: Config) -> None:
+        """One configuration for the decisions and the replies they cause (tests swap it)."""
+        self._config = value
+        self.replies.config = value
 
     # -- entry point -----------------------------------------------------------------------
 
@@ -287,17 +288,8 @@ class Pipeline:
             self.store.link_message_id(env.message_id, asked.id)
             self.store.add_event(asked.id, "status_question", actor=env.reply_address, found_by=how,
                                  subject=env.subject[:200], status=asked.status)
-            replies: list[str] = []
-            allowed, why = self.reply_allowed(env)
-            if allowed:
-                out_mail = self.renderer().build(
-                    template="status", to=env.reply_address, subject=reply_subject(asked.id, env.subject),
-                    in_reply_to=env.message_id, references=env.references, kind="status",
-                    **status_context(asked, self.rules, self.config.helpdesk.timezone))
-                self.enqueue(out_mail, asked.id, msg.mailbox)
-                replies.append(out_mail.message_id)
-            else:
-                self.store.add_event(asked.id, "reply_withheld", reason=why)
+            replies = self.replies.answer_status(
+                asked, env, status_context(asked, self.rules, self.config.helpdesk.timezone), msg.mailbox)
             out = Outcome("status", asked.id, f"status question about {asked.id} ({how}): {asked.status}", replies)
             self._record(msg, env, out, rule="status")
         log.info("status_question", ticket=asked.id, found_by=how, status=asked.status, replies=len(replies))
@@ -334,120 +326,9 @@ class Pipeline:
 
     def schedule(self, rt: RequestType, received: dt.datetime) -> tuple[dt.datetime, dt.datetime, Promise]:
         """(start, internal due time for the digest, the calendar facts the requester is told)."""
-        promise = make_promise(self.calendar, received, rt.target_hours, self.config.helpdesk.timezone)
-        due = self.calendar.add_working_hours(promise.start, rt.due_hours) if rt.due_hours else promise.start
-        return promise.start, due, promise
-
-    # -- replies ------------------------------------------------------------------------------
-
-    def reply_allowed(self, env: Envelope, to: str | None = None) -> tuple[bool, str]:
-        """Rate limits and sender trust: whether an automatic reply may go to ``to`` (the sender)."""
-        now = self.store.now()
-        to = env.reply_address if to is None else to
-        why = over_limit(
-            self.store.automatic_replies_since(now - dt.timedelta(hours=1), to),
-            self.store.automatic_replies_since(now - dt.timedelta(days=1), to),
-            self.store.automatic_replies_since(now - dt.timedelta(hours=1)),
-            self.config.screening,
-        )
-        if why:
-            return False, why
-        if self.config.screening.no_reply_on_dmarc_fail:
-            auth = sender_authentication(env, self.config.screening.trusted_authserv_ids)
-            if auth.failed_dmarc:
-                return False, f"DMARC failed for the sender's domain ({auth.detail}); no reply to a possibly forged address"
-        if not to or "@" not in to:
-            return False, "no address to reply to"
-        return True, ""
-
-    def enqueue(self, out: Outgoing, ticket_id: str | None, mailbox: str, deferred: bool = False) -> None:
-        self.store.enqueue(ticket_id=ticket_id, kind=out.kind, automatic=out.automatic, message_id=out.message_id,
-                           mail_from=self.config.smtp.from_address, recipients=out.recipients,
-                           raw=out.message.as_bytes(), mailbox=mailbox, deferred=deferred)
-        if ticket_id:
-            self.store.link_message_id(out.message_id, ticket_id)
-
-    def ack_context(self, ticket: Ticket, rt: RequestType, result: Classification, docs: list[DocumentText],
-                    env: Envelope, when: Promise, update: bool = False) -> dict[str, Any]:
-        rules = self.rules
-        unreadable = [{"filename": d.filename, "reason": UNREADABLE_REASONS.get(d.error, d.error)} for d in docs if d.error]
-        labels = {"kode_tender": "Kode Tender", "nama_paket": "Nama Paket", "satuan_kerja": "Satuan Kerja",
-                  "pokja": "Pokja Pemilihan", "tahapan": "Tahapan", "jadwal_semula": "Jadwal Semula",
-                  "jadwal_perubahan": "Jadwal Perubahan", "nama_lengkap": "Nama Lengkap", "nip": "NIP",
-                  "telepon": "No. Telepon/HP", "email": "Alamat Email", "nama_peserta": "Nama Peserta",
-                  "nama_file": "Nama File", "alasan": "Alasan", "data_tertulis": "Data Tertulis",
-                  "data_seharusnya": "Data Seharusnya"}
-        shape = {"nip": format_nip, "telepon": format_phone}
-        shown = [(labels[k], shape.get(k, str)(v)) for k, v in ticket.fields.items() if k in labels]
-        first = rt.name.split(" ", 1)[0]
-        noun = "Dokumen" if update else (rt.reply_noun or (first if first in ("Permintaan", "Permohonan") else "Permohonan"))
-        return dict(
-            ticket=ticket, type_name=rt.name,
-            received=[rules.form_name(d) for d in ticket.documents],
-            missing=[rules.form_name(d) for d in ticket.missing], lacking=ticket.lacking,
-            unreadable=unreadable, fields=shown, update=update, urgent=ticket.urgent,
-            received_at=when.received_text, start_text=when.start_sentence(noun), target_text=when.target_sentence(),
-            outage=outages.announcement(self.store, self.config.helpdesk.timezone), urgent_until=self._urgent_until(ticket),
-            working_hours_only=rt.working_hours_only, result_by_email=rt.result_by_email,
-            never_store_password=rt.never_store_password, password_sent=env.secret_found, onboarding=rt.onboarding,
-            staff_decide=rt.staff_decides, stale_dates=stale_dates(ticket.fields, ticket.created_at, self.calendar),
-            intent=result.intent,
-            blank_forms=False,
-        )
-
-    def _urgent_until(self, ticket: Ticket) -> str:
-        """"Senin, 30 November 2026 pukul 15.00 WIB": when the urgent stage ends, for the reply."""
-        if not ticket.urgent:
-            return ""
-        end = urgent_stage_end(ticket.fields, ticket.created_at, self.calendar)
-        return format_datetime_id(end, self.config.helpdesk.timezone) if end else ""
-
-    def blank_forms(self, missing: list[str]) -> list[tuple[str, str, bytes]]:
-        """The blank forms the project ships for the missing documents, as attachments."""
-        out = []
-        for doc_id in missing:
-            spec = self.rules.forms.get(doc_id)
-            if spec and spec.blank_form:
-                try:
-                    out.append((f"{doc_id}.pdf", "application/pdf", Path(spec.blank_form).read_bytes()))
-                except OSError as e:
-                    log.warning("blank_form_unreadable", document=doc_id, error=str(e))
-        return out
-
-    def _reply(self, ticket: Ticket, rt: RequestType, result: Classification, docs: list[DocumentText], env: Envelope,
-               when: Promise, mailbox: str, update: bool = False) -> list[str]:
-        # Only ever to the ticket's requester: a follow-up from an alias address is answered to
-        # the requester, and nothing of a ticket goes to whoever else wrote (issue 9).
-        allowed, why = self.reply_allowed(env, ticket.requester)
-        deferred = not allowed and deferrable(why)
-        if not allowed and not deferred:
-            self.store.add_event(ticket.id, "reply_withheld", reason=why)
-            if "DMARC" in why:
-                self.store.update_ticket(ticket.id, needs_staff=why)
-            log.warning("reply_withheld", ticket=ticket.id, reason=why)
-            return []
-        blanks = self.blank_forms(ticket.missing)
-        context = self.ack_context(ticket, rt, result, docs, env, when, update)
-        context["blank_forms"] = bool(blanks)
-        out = self.renderer().build(
-            template=rt.reply, to=ticket.requester, subject=reply_subject(ticket.id, env.subject),
-            in_reply_to=env.message_id, references=env.references, attachments=blanks,
-            kind=("ack_update" if update else rt.reply), **context)
-        self.enqueue(out, ticket.id, mailbox, deferred=deferred)
-        if deferred:
-            # Over the overall cap: queued, sent when the hour has room (ratelimit.release_deferred).
-            self.store.add_event(ticket.id, "reply_deferred", reason=why)
-            log.warning("reply_deferred", ticket=ticket.id, reason=why)
-        return [out.message_id]
+        return schedule(self.calendar, rt, received, self.config.helpdesk.timezone)
 
     # -- new tickets and follow-ups -------------------------------------------------------------
-
-    def _initial_status(self, rt: RequestType, result: Classification) -> str:
-        if rt.refuse:
-            return "ditolak"
-        if result.missing or result.lacking_data:
-            return "menunggu_kelengkapan"
-        return "baru" if rt.fallback else "antre"
 
     def _new_ticket(self, msg: SourceMessage, p: Prepared) -> Outcome:
         env, result = p.env, p.result
@@ -466,7 +347,7 @@ class Pipeline:
                 self._record(msg, env, out, rule="same-message-id")
                 return out
             ticket_id = self.store.create_ticket(
-                self.config.helpdesk.ticket_prefix, request_type=rt.id, status=self._initial_status(rt, result),
+                self.config.helpdesk.ticket_prefix, request_type=rt.id, status=initial_status(rt, result),
                 requester=env.reply_address, requester_name=env.sender_name, mailbox=msg.mailbox,
                 subject=env.subject[:300], message_id=env.message_id, documents=result.documents,
                 missing=result.missing, fields=redaction.redact_mapping(result.fields), lacking=result.lacking_data,
@@ -485,7 +366,9 @@ class Pipeline:
                 self._flag_unproven_sender(ticket_id, env)
             ticket = self.store.ticket(ticket_id)
             assert ticket is not None
-            replies = self._reply(ticket, rt, result, p.docs, env, when, msg.mailbox)
+            replies = self.replies.acknowledge(ticket, rt, result, p.docs, env, when, msg.mailbox)
+            if self.after_create is not None:
+                self.after_create(self.store, ticket)
             stored_attachments.store(self.config, self.store, ticket_id, env.attachments, [d.sha256 for d in p.docs], fresh=True)
             save_request_mail(self.config, ticket_id, msg.raw)  # what a staff correction refers to
             out = Outcome("ticket", ticket_id, f"{rt.id}; missing {result.missing}", replies)
@@ -559,7 +442,7 @@ class Pipeline:
                                      lacking=lacking, status=status)
                 updated = self.store.ticket(ticket.id)
                 assert updated is not None
-                replies = self._reply(updated, rt, result, docs, env, when, msg.mailbox, update=True)
+                replies = self.replies.acknowledge(updated, rt, result, docs, env, when, msg.mailbox, update=True)
             else:
                 self.store.add_event(ticket.id, "requester_message", actor=env.reply_address, subject=env.subject[:200],
                                      attachments=[d.filename for d in docs])
@@ -592,17 +475,10 @@ def requester_text(text: str) -> str:
     return redaction.redact(own_text((text or "")[: MAX_REQUESTER_TEXT * 4]))[:MAX_REQUESTER_TEXT]
 
 
-#: Why an attachment could not be read, as the requester reads it.
-UNREADABLE_REASONS = {
-    "encrypted": "berkas terenkripsi atau dilindungi kata sandi",
-    "broken": "berkas rusak atau tidak lengkap",
-    "too_large": "ukuran berkas melebihi batas",
-    "too_many_pages": "jumlah halaman melebihi batas",
-    "old_doc_format": "format Word lama (.doc) tidak dapat dibaca; mohon kirim dalam format PDF atau DOCX",
-    "zip_bomb": "arsip ZIP melebihi batas ukuran yang diizinkan",
-    "zip_too_deep": "arsip ZIP bertingkat terlalu dalam",
-    "unsupported": "format berkas tidak didukung; mohon kirim dalam format PDF, DOCX, JPG atau PNG",
-    "ocr_timeout": "pemindaian teks memerlukan waktu terlalu lama",
-    "ocr_unavailable": "pemindaian teks tidak tersedia",
-    "empty": "berkas kosong",
-}
+def initial_status(rt: RequestType, result: Classification) -> str:
+    """A new ticket's status: refused types are closed at once, incomplete ones wait for documents."""
+    if rt.refuse:
+        return "ditolak"
+    if result.missing or result.lacking_data:
+        return "menunggu_kelengkapan"
+    return "baru" if rt.fallback else "antre"

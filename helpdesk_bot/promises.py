@@ -18,7 +18,12 @@ import math
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from typing import TYPE_CHECKING
+
 from .office_hours import OfficeCalendar, format_datetime_id
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .ruleset import RequestType
 
 #: Days looked back and forward for holiday names; a longer closure is named by its first days.
 _MAX_NAMED_DAYS = 14
@@ -123,4 +128,13 @@ def make_promise(cal: OfficeCalendar, received: dt.datetime, target_hours: float
                    friday=friday, tz=tz)
 
 
-__all__ = ["Promise", "make_promise", "round_up_half_hour", "delaying_holidays"]
+def schedule(cal: OfficeCalendar, rt: RequestType, received: dt.datetime,
+             tz: str = "Asia/Jakarta") -> tuple[dt.datetime, dt.datetime, Promise]:
+    """(start, internal due time for the digest, the calendar facts the requester is told) of a
+    request of type ``rt`` received at ``received``: the writer, corrections and reopening agree."""
+    promise = make_promise(cal, received, rt.target_hours, tz)
+    due = cal.add_working_hours(promise.start, rt.due_hours) if rt.due_hours else promise.start
+    return promise.start, due, promise
+
+
+__all__ = ["Promise", "make_promise", "round_up_half_hour", "delaying_holidays", "schedule"]

@@ -42,7 +42,7 @@ from .redact import redact
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Config
-    from .pipeline import Pipeline
+    from .reply_service import ReplyService
     from .replies import Outgoing
     from .ruleset import RuleSet
     from .store import Store, Ticket
@@ -414,9 +414,9 @@ def collect(store: Store, config: Config, rules: RuleSet, calendar: OfficeCalend
 # Rendering
 
 
-def for_pipeline(pipeline: Pipeline, month: Month, now: dt.datetime | None = None) -> Report:
-    """``collect`` with the pipeline's database, configuration, rules and calendar."""
-    return collect(pipeline.store, pipeline.config, pipeline.rules, pipeline.calendar, month, now)
+def for_service(replies: ReplyService, month: Month, now: dt.datetime | None = None) -> Report:
+    """``collect`` with the reply service's database, configuration, rules and calendar."""
+    return collect(replies.store, replies.config, replies.rules, replies.calendar, month, now)
 
 
 def _context(r: Report, charts: dict[str, str], letter: bool) -> dict[str, Any]:
@@ -424,18 +424,18 @@ def _context(r: Report, charts: dict[str, str], letter: bool) -> dict[str, Any]:
                 within=within_text)
 
 
-def render_text(pipeline: Pipeline, r: Report, letter: bool = False) -> str:
+def render_text(replies: ReplyService, r: Report, letter: bool = False) -> str:
     """The plain-text report (the terminal output, and the mail's text alternative with ``letter``)."""
-    return pipeline.renderer().render_text("report", **_context(r, {}, letter))
+    return replies.renderer().render_text("report", **_context(r, {}, letter))
 
 
-def render_html(pipeline: Pipeline, r: Report) -> str:
+def render_html(replies: ReplyService, r: Report) -> str:
     """A standalone HTML page: the charts are data: URIs, so the file needs nothing else."""
     from . import report_charts
 
     charts = r.charts or report_charts.draw_all(r)
     srcs = {name: report_charts.data_uri(png) for name, png in charts.items()}
-    return pipeline.renderer().render_html("report", **_context(r, srcs, False)) or ""
+    return replies.renderer().render_html("report", **_context(r, srcs, False)) or ""
 
 
 def subject(r: Report) -> str:
@@ -444,7 +444,7 @@ def subject(r: Report) -> str:
     return f"[Laporan Helpdesk] {r.month.label}: {r.total.created} tiket{tail}"
 
 
-def build(pipeline: Pipeline, r: Report, to: list[str]) -> Outgoing:
+def build(replies: ReplyService, r: Report, to: list[str]) -> Outgoing:
     """The report as a letter to staff: text, and HTML whose charts are inline images (cid:).
 
     Mail clients (Gmail, Outlook) block data: URIs in mail, so the mail carries the PNGs as
@@ -455,11 +455,11 @@ def build(pipeline: Pipeline, r: Report, to: list[str]) -> Outgoing:
     from . import report_charts
 
     charts = r.charts or report_charts.draw_all(r)
-    domain = pipeline.config.helpdesk.message_id_domain
+    domain = replies.config.helpdesk.message_id_domain
     # Short ids: a Content-ID folded onto a second line is legal, but some clients then miss it.
     token = secrets.token_hex(6)
     cids = {name: f"{name.replace('_', '-')}.{token}@{domain}" for name in charts}
-    out = pipeline.renderer().build(template="report", to=", ".join(to), subject=subject(r), kind="report",
+    out = replies.renderer().build(template="report", to=", ".join(to), subject=subject(r), kind="report",
                                     automatic=False, **_context(r, {n: f"cid:{c}" for n, c in cids.items()}, True))
     _inline_images(out.message, {cids[name]: (f"{name}.png", png) for name, png in charts.items()})
     out.recipients = list(to)
@@ -493,13 +493,13 @@ def recipients(config: Config) -> list[str]:
     return list(config.report.recipients)
 
 
-def due_month(store: Store, pipeline: Pipeline, now: dt.datetime) -> Month | None:
+def due_month(store: Store, replies: ReplyService, now: dt.datetime) -> Month | None:
     """The month whose report the clock should send at ``now``, or None.
 
     Due on the first working day on or after ``[report] day``, at or after ``[report] time``, once
     per month (the state table remembers the month, so restarts neither repeat nor skip it).
     """
-    cfg = pipeline.config
+    cfg = replies.config
     if not cfg.report.recipients:
         return None
     tz = cfg.helpdesk.timezone
@@ -507,13 +507,13 @@ def due_month(store: Store, pipeline: Pipeline, now: dt.datetime) -> Month | Non
     month = Month.previous(now, tz)
     if store.get_state(STATE_LAST_MONTH) == month.key:
         return None
-    if local.day < cfg.report.day or not pipeline.calendar.is_working_day(local.date()):
+    if local.day < cfg.report.day or not replies.calendar.is_working_day(local.date()):
         return None
     hh, mm = (int(x) for x in cfg.report.time.split(":"))
     return month if local.time() >= dt.time(hh, mm) else None
 
 
-def send(store: Store, pipeline: Pipeline, month: Month | None = None, now: dt.datetime | None = None,
+def send(store: Store, replies: ReplyService, month: Month | None = None, now: dt.datetime | None = None,
          scheduled: bool = False) -> str | None:
     """Queue the report mail (outbox, like the digest); its Message-ID, or None when not sent.
 
@@ -521,28 +521,27 @@ def send(store: Store, pipeline: Pipeline, month: Month | None = None, now: dt.d
     must not hold the database's write lock); inside it the state is checked again, so two
     ticks, or a tick and ``report --send``, never queue one month twice.
     """
-    to = recipients(pipeline.config)
+    to = recipients(replies.config)
     if not to:
         if not scheduled:
             log.warning("report_no_recipients", hint="set [report] recipients")
         return None
     now = now or store.now()
     if scheduled:
-        month = due_month(store, pipeline, now)
+        month = due_month(store, replies, now)
         if month is None:
             return None
-    month = month or Month.previous(now, pipeline.config.helpdesk.timezone)
+    month = month or Month.previous(now, replies.config.helpdesk.timezone)
     from . import report_charts
 
-    r = for_pipeline(pipeline, month, now)
+    r = for_service(replies, month, now)
     r.charts = report_charts.draw_all(r)
-    out = build(pipeline, r, to)
+    out = build(replies, r, to)
     with store.transaction():
         if scheduled and store.get_state(STATE_LAST_MONTH) == month.key:
             return None
-        mailbox = pipeline.config.mailbox[0].name if pipeline.config.mailbox else ""
-        pipeline.enqueue(out, None, mailbox)
-        if month == Month.previous(now, pipeline.config.helpdesk.timezone):
+        replies.to_staff(out)
+        if month == Month.previous(now, replies.config.helpdesk.timezone):
             store.set_state(STATE_LAST_MONTH, month.key)
         store.add_event(None, "report_sent", month=month.key, recipients=to, tickets=r.total.created,
                         scheduled=scheduled)
@@ -550,5 +549,5 @@ def send(store: Store, pipeline: Pipeline, month: Month | None = None, now: dt.d
     return out.message_id
 
 
-__all__ = ["Month", "Report", "agency_of", "collect", "for_pipeline", "render_text", "render_html", "build", "send",
+__all__ = ["Month", "Report", "agency_of", "collect", "for_service", "render_text", "render_html", "build", "send",
            "due_month", "hours_text"]

@@ -21,6 +21,7 @@ from . import digest
 from .ratelimit import release_deferred
 from .config import Config
 from .office_hours import OfficeCalendar, format_datetime_id
+from .reply_service import ReplyService
 from .ruleset import RuleSet
 from .store import Store, Ticket, iso
 
@@ -39,26 +40,24 @@ class Jobs:
         self.rules = rules
         self.calendar = calendar
 
-    def pipeline(self) -> Any:
-        """A Pipeline for rendering and queueing mail (cheap; built per tick for fresh rules)."""
-        from .pipeline import Pipeline
-
-        return Pipeline(self.config, self.store, self.rules, self.calendar)
+    def replies(self) -> ReplyService:
+        """What renders, decides and queues the clock's mail (cheap; built per tick)."""
+        return ReplyService(self.config, self.store, self.rules, self.calendar)
 
     def tick(self, now: dt.datetime | None = None) -> bool:
         """Run whatever is due at ``now`` (default: the store's clock); True when mail was queued."""
         now = now or self.store.now()
-        pipeline = self.pipeline()
-        queued = self.reminders(pipeline, now)
+        replies = self.replies()
+        queued = self.reminders(replies, now)
         queued += len(release_deferred(self.store, self.config.screening, now))
         self.overdue(now)
         self.retention(now)
-        if digest.send(self.store, pipeline, now, scheduled=True):
+        if digest.send(self.store, replies, now, scheduled=True):
             queued += 1
-        queued += self.monthly_report(pipeline, now)
+        queued += self.monthly_report(replies, now)
         return queued > 0
 
-    def monthly_report(self, pipeline: Any, now: dt.datetime) -> int:
+    def monthly_report(self, replies: ReplyService, now: dt.datetime) -> int:
         """The previous month's report to [report] recipients, once (report.py); 1 when queued.
 
         A failure (a chart that cannot be drawn) is logged and retried next tick; it never stops
@@ -67,14 +66,14 @@ class Jobs:
         from . import report
 
         try:
-            return 1 if report.send(self.store, pipeline, now=now, scheduled=True) else 0
+            return 1 if report.send(self.store, replies, now=now, scheduled=True) else 0
         except Exception as e:
             log.error("report_failed", error=f"{type(e).__name__}: {e}")
             return 0
 
     # -- password reminders ----------------------------------------------------------------------
 
-    def reminders(self, pipeline: Any, now: dt.datetime) -> int:
+    def reminders(self, replies: ReplyService, now: dt.datetime) -> int:
         """Send each due reminder once; after the last one, flag the ticket for staff.
 
         Only while the office is open: due times are computed in working hours, but a daemon
@@ -91,29 +90,23 @@ class Jobs:
                         or ticket.next_reminder_at > now or ticket.status != "selesai":
                     continue
                 if ticket.reminder_count < self.config.reminders.max_count:
-                    sent += self._remind(pipeline, ticket, now)
+                    sent += self._remind(replies, ticket, now)
                 else:
                     self._flag(ticket)
         return sent
 
-    def _remind(self, pipeline: Any, ticket: Ticket, now: dt.datetime) -> int:
-        from .replies import reply_subject
-
+    def _remind(self, replies: ReplyService, ticket: Ticket, now: dt.datetime) -> int:
         number = ticket.reminder_count + 1
         total = self.config.reminders.max_count
         nxt = self.calendar.add_working_hours(now, self.config.reminders.interval_hours)
         self.store.update_ticket(ticket.id, reminder_count=number, next_reminder_at=nxt)
-        rt = pipeline.rules.types.get(ticket.request_type, pipeline.rules.fallback)
-        if not ticket.requester or "@" not in ticket.requester:
-            self.store.add_event(ticket.id, "reply_withheld", reason="no requester address", kind="reminder_password")
-            return 0
+        rt = replies.rules.types.get(ticket.request_type, replies.rules.fallback)
         tz = self.config.helpdesk.timezone
-        out = pipeline.renderer().build(
-            template="reminder_password", to=ticket.requester, subject=reply_subject(ticket.id, ticket.subject),
-            in_reply_to=ticket.message_id, kind="reminder_password", automatic=False,
+        sent = replies.notify(ticket, "reminder_password", dict(
             ticket=ticket, requester_name=ticket.requester_name, type_name=rt.name, number=number, total=total,
-            last=number >= total, closed=format_datetime_id(ticket.closed_at or now, tz))
-        pipeline.enqueue(out, ticket.id, ticket.mailbox)
+            last=number >= total, closed=format_datetime_id(ticket.closed_at or now, tz)))
+        if not sent:
+            return 0
         self.store.add_event(ticket.id, "password_reminder_sent", number=number, next_at=iso(nxt))
         log.info("password_reminder_sent", ticket=ticket.id, number=number, total=total)
         return 1

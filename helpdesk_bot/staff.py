@@ -21,7 +21,7 @@ from .redact import redact
 from .store import Store, Ticket
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .pipeline import Pipeline
+    from .reply_service import ReplyService
 
 log = structlog.get_logger("helpdesk_bot.staff")
 
@@ -74,20 +74,21 @@ def current_assignee(store: Store, ticket_id: str) -> str:
     return store.current_assignee(ticket_id)
 
 
-def reopen(store: Store, pipeline: Pipeline, ticket_id: str, actor: str, text: str = "",
+def reopen(store: Store, replies: ReplyService, ticket_id: str, actor: str, text: str = "",
            notify: bool = True) -> StaffResult:
     """A closed ticket back to ``diproses``, with a fresh due time from now in working hours.
 
     The old due time lies in the past; keeping it would mark the ticket overdue at once. Password
     reminders of a finished change stop (they restart when it is finished again).
     """
-    from .workflow import _send_notice
+    from .promises import schedule
+    from .workflow import send_notice
 
     ticket = _ticket(store, ticket_id)
     if ticket.status not in CLOSED:
         raise StaffError(f"ticket {ticket.id} is {ticket.status}, not closed (selesai or ditolak); nothing to reopen")
-    rt = pipeline.rules.types.get(ticket.request_type, pipeline.rules.fallback)
-    start, due, _when = pipeline.schedule(rt, store.now())
+    rt = replies.rules.types.get(ticket.request_type, replies.rules.fallback)
+    start, due, _when = schedule(replies.calendar, rt, store.now(), replies.config.helpdesk.timezone)
     store.update_ticket(ticket.id, status=REOPENED_STATUS, closed_at=None, start_at=start, due_at=due,
                         next_reminder_at=None)
     safe_text = redact(text)
@@ -95,12 +96,11 @@ def reopen(store: Store, pipeline: Pipeline, ticket_id: str, actor: str, text: s
                     new=REOPENED_STATUS, text=safe_text[:500])
     updated = _ticket(store, ticket.id)
     if notify:
-        replies = _send_notice(store, pipeline, updated, rt, "proses", safe_text, [])
+        sent = send_notice(replies, updated, rt, "proses", safe_text, [])
     else:
-        replies = []
-        store.add_event(ticket.id, "reply_withheld", actor=actor, reason="staff chose no notice (--quiet)")
-    log.info("ticket_reopened", ticket=ticket.id, actor=actor, old=ticket.status, replies=len(replies))
-    return StaffResult(ticket.id, ticket.status, REOPENED_STATUS, replies)
+        sent = replies.withhold(ticket.id, "staff chose no notice (--quiet)", actor=actor)
+    log.info("ticket_reopened", ticket=ticket.id, actor=actor, old=ticket.status, replies=len(sent))
+    return StaffResult(ticket.id, ticket.status, REOPENED_STATUS, sent)
 
 
 __all__ = ["StaffError", "StaffResult", "assign", "current_assignee", "note", "reopen"]

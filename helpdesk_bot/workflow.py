@@ -32,7 +32,8 @@ from .quoting import own_text
 if TYPE_CHECKING:  # pragma: no cover
     from .envelope import Envelope
     from .pipeline import Pipeline
-    from .ruleset import RequestType
+    from .reply_service import ReplyService
+    from .ruleset import RequestType, RuleSet
     from .sources.base import SourceMessage
     from .store import Store, Ticket
 
@@ -299,13 +300,14 @@ def _check_action(ticket: Ticket, rt: RequestType, action: str, text: str, attac
         raise ActionError(f"Hasil {rt.name.lower()} wajib dilampirkan pada perintah selesai.")
 
 
-def act(store: Store, pipeline: Pipeline, ticket_id: str, action: str, actor: str, text: str = "",
+def act(store: Store, replies: ReplyService, ticket_id: str, action: str, actor: str, text: str = "",
         attachments: list[AttachmentData] | None = None, via: str = "cli", notify: bool = True) -> ActResult:
     """Do one staff action on a ticket: status change, event, notice to the requester.
 
     Call it inside ``store.transaction()`` (the pipeline's, or the CLI's own), so the change,
-    its event and the notice in the outbox commit together or not at all. ``notify=False``
-    (the CLI's ``--quiet``) changes the ticket without a notice, recorded as withheld.
+    its event and the notice in the outbox commit together or not at all; ``replies`` renders
+    and queues the notice. ``notify=False`` (the CLI's ``--quiet``) changes the ticket without a
+    notice, recorded as withheld.
     """
     from .redact import redact
 
@@ -313,7 +315,7 @@ def act(store: Store, pipeline: Pipeline, ticket_id: str, action: str, actor: st
     if ticket is None:
         raise ActionError(f"Tiket {ticket_id} tidak ditemukan.")
     attachments = list(attachments or [])
-    rt = pipeline.rules.types.get(ticket.request_type, pipeline.rules.fallback)
+    rt = replies.rules.types.get(ticket.request_type, replies.rules.fallback)
     _check_action(ticket, rt, action, text, attachments)
     notes: list[str] = []
     if rt.never_store_password and attachments:
@@ -323,7 +325,7 @@ def act(store: Store, pipeline: Pipeline, ticket_id: str, action: str, actor: st
     safe_text = redact(text)
     now = store.now()
     new_status = COMMANDS[action] or ticket.status
-    changes = _status_changes(ticket, rt, new_status, now, pipeline)
+    changes = _status_changes(ticket, rt, new_status, now, replies)
     changes.update(_onboarding_changes(ticket, action, safe_text))
     if changes:
         store.update_ticket(ticket.id, **changes)
@@ -337,13 +339,12 @@ def act(store: Store, pipeline: Pipeline, ticket_id: str, action: str, actor: st
     updated = store.ticket(ticket.id)
     assert updated is not None
     if notify:
-        replies = _send_notice(store, pipeline, updated, rt, action, safe_text, attachments)
+        sent = send_notice(replies, updated, rt, action, safe_text, attachments)
     else:
-        replies = []
-        store.add_event(ticket.id, "reply_withheld", actor=actor, reason="staff chose no notice (--quiet)")
+        sent = replies.withhold(ticket.id, "staff chose no notice (--quiet)", actor=actor)
     log.info("ticket_action", ticket=ticket.id, action=action, actor=actor, via=via,
-             old=ticket.status, new=new_status, replies=len(replies))
-    return ActResult(ticket.id, action, ticket.status, new_status, replies, notes)
+             old=ticket.status, new=new_status, replies=len(sent))
+    return ActResult(ticket.id, action, ticket.status, new_status, sent, notes)
 
 
 def _onboarding_changes(ticket: Ticket, action: str, text: str) -> dict[str, Any]:
@@ -362,7 +363,7 @@ def onboarding_start(rt: RequestType, missing: list[str], lacking: list[str]) ->
     return "menunggu_bimtek" if rt.onboarding and not missing and not lacking else ""
 
 
-def _status_changes(ticket: Ticket, rt: Any, new_status: str, now: dt.datetime, pipeline: Pipeline) -> dict[str, Any]:
+def _status_changes(ticket: Ticket, rt: Any, new_status: str, now: dt.datetime, replies: ReplyService) -> dict[str, Any]:
     """Columns to write for a status change; a password-reminder type starts its reminders."""
     if new_status == ticket.status:
         return {}
@@ -370,27 +371,17 @@ def _status_changes(ticket: Ticket, rt: Any, new_status: str, now: dt.datetime, 
     if new_status in ("selesai", "ditolak"):
         changes["closed_at"] = now
     if new_status == "selesai" and rt.password_reminder:
-        interval = pipeline.config.reminders.interval_hours
+        interval = replies.config.reminders.interval_hours
         changes.update(reminder_count=0, password_confirmed_at=None,
-                       next_reminder_at=pipeline.calendar.add_working_hours(now, interval))
+                       next_reminder_at=replies.calendar.add_working_hours(now, interval))
     return changes
 
 
-def _send_notice(store: Store, pipeline: Pipeline, ticket: Ticket, rt: Any, action: str, text: str,
-                 attachments: list[AttachmentData]) -> list[str]:
-    """The templated notice to the requester, threaded to the original request."""
-    from .replies import reply_subject
-
-    if not ticket.requester or "@" not in ticket.requester:
-        store.add_event(ticket.id, "reply_withheld", reason="no requester address")
-        return []
-    tz = pipeline.config.helpdesk.timezone
-    out = pipeline.renderer().build(
-        template=f"notice_{action}", to=ticket.requester, subject=reply_subject(ticket.id, ticket.subject),
-        in_reply_to=ticket.message_id, references=(), attachments=attachments, kind=f"notice_{action}",
-        automatic=False, **notice_context(ticket, rt, text, attachments, tz))
-    pipeline.enqueue(out, ticket.id, ticket.mailbox)
-    return [out.message_id]
+def send_notice(replies: ReplyService, ticket: Ticket, rt: Any, action: str, text: str,
+                attachments: list[AttachmentData]) -> list[str]:
+    """The templated notice of ``action`` to the requester, threaded to the original request."""
+    tz = replies.config.helpdesk.timezone
+    return replies.notify(ticket, f"notice_{action}", notice_context(ticket, rt, text, attachments, tz), attachments)
 
 
 def notice_context(ticket: Ticket, rt: Any, text: str, attachments: list[AttachmentData], tz: str) -> dict[str, Any]:
@@ -451,7 +442,7 @@ class ThreadHooks:
             return self._command(pipeline, env, ticket, command)
         if _is_staff(env.sender, pipeline.config):
             return None
-        if awaiting_confirmation(ticket, pipeline) and is_confirmation(env.text) and pipeline.is_requester(env, ticket):
+        if awaiting_confirmation(ticket, pipeline.rules) and is_confirmation(env.text) and pipeline.is_requester(env, ticket):
             return self._confirm(pipeline, env, ticket)
         return None
 
@@ -472,7 +463,7 @@ class ThreadHooks:
         if command.action in CORRECTION_WORDS:
             return self._correction(pipeline, ticket, command, sender)
         try:
-            result = act(store, pipeline, ticket.id, command.action, sender, command.text,
+            result = act(store, pipeline.replies, ticket.id, command.action, sender, command.text,
                          _mail_attachments(env), via="mail")
         except ActionError as e:
             store.add_event(ticket.id, "command_failed", actor=sender, command=command.action, reason=str(e))
@@ -485,7 +476,7 @@ class ThreadHooks:
         """``#jenis``, ``#lengkap``, ``#kurang``: the ticket, its missing list and the next reply follow."""
         from .corrections import WORDS, CorrectionError, correct
         try:
-            done = correct(pipeline.store, pipeline, ticket.id, WORDS[command.action], command.argument, sender, via="mail")
+            done = correct(pipeline.store, pipeline.replies, ticket.id, WORDS[command.action], command.argument, sender, via="mail")
         except CorrectionError as e:
             pipeline.store.add_event(ticket.id, "command_failed", actor=sender, command=command.action, reason=str(e))
             return Outcome("command_failed", ticket.id, str(e))
@@ -522,7 +513,7 @@ class ThreadHooks:
             return Outcome("command_rejected", None, f"#gangguan from {sender}: {why}")
         argument = m.group("arg").strip()
         if outages.is_end(argument):
-            ended, closed = end_outage(pipeline.store, pipeline, sender)
+            ended, closed = end_outage(pipeline.store, pipeline.replies, sender)
             return Outcome("command", None, f"#gangguan selesai: {'outage ' + str(ended.id) if ended else 'none open'}; "
                            f"{len(closed)} report(s) closed")
         rest = own_text(env.text).split("\n", 1)
@@ -540,19 +531,19 @@ class ThreadHooks:
         return Outcome("password_confirmed", ticket.id, "password change confirmed by the requester")
 
 
-def end_outage(store: Store, pipeline: Pipeline, actor: str) -> tuple[outages.Outage | None, list[str]]:
+def end_outage(store: Store, replies: ReplyService, actor: str) -> tuple[outages.Outage | None, list[str]]:
     """End the current outage and close each linked open report, telling its requester."""
     outage, open_reports = outages.end(store, actor)
     for ticket_id in open_reports:
-        act(store, pipeline, ticket_id, "selesai", actor,
+        act(store, replies, ticket_id, "selesai", actor,
             "Layanan SPSE telah kembali normal. Apabila Bapak/Ibu masih mengalami kendala, mohon balas email ini "
             "dengan menyertakan waktu kejadian dan tangkapan layar pesan kesalahan.", via="gangguan")
     return outage, open_reports
 
 
-def awaiting_confirmation(ticket: Ticket, pipeline: Pipeline) -> bool:
+def awaiting_confirmation(ticket: Ticket, rules: RuleSet) -> bool:
     """Done, of a type that reminds about the password, and not yet confirmed."""
-    rt = pipeline.rules.types.get(ticket.request_type)
+    rt = rules.types.get(ticket.request_type)
     return (ticket.status == "selesai" and rt is not None and rt.password_reminder
             and ticket.password_confirmed_at is None)
 

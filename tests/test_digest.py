@@ -48,9 +48,9 @@ def populate(w: World) -> dict[str, str]:
     ids["selesai"] = w.deliver(ubah_jadwal_request()).ticket_id
     ids["ditolak"] = w.deliver(ubah_jadwal_request()).ticket_id
     with w.store.transaction():
-        act(w.store, w.pipeline, ids["diproses"], "proses", "cli:andi")
-        act(w.store, w.pipeline, ids["selesai"], "selesai", "cli:andi", f"password: {SECRET}")
-        act(w.store, w.pipeline, ids["ditolak"], "tolak", "cli:andi", "Formulir belum ditandatangani")
+        act(w.store, w.replies, ids["diproses"], "proses", "cli:andi")
+        act(w.store, w.replies, ids["selesai"], "selesai", "cli:andi", f"password: {SECRET}")
+        act(w.store, w.replies, ids["ditolak"], "tolak", "cli:andi", "Formulir belum ditandatangani")
         w.store.update_ticket(ids["baru"], needs_staff="DMARC gagal untuk domain pengirim")
     w.deliver(request_mail(subject="Out of office: Permohonan", headers={"Auto-Submitted": "auto-replied"}))
     w.deliver(staff_mail(w, ids["antre"], "#selesai", auth=AUTH_FAIL))
@@ -72,7 +72,7 @@ def test_every_section_is_filled(world: World) -> None:
     """Overdue first; each ticket once, in its most pressing section; the first digest of an
     install covers everything since the first mail."""
     ids = world.ids  # type: ignore[attr-defined]
-    d = digest.collect(world.store, world.pipeline)
+    d = digest.collect(world.store, world.replies)
     assert d.overdue[0].id == ids["urgent"] and d.overdue[0].urgent  # urgent first everywhere
     assert {r.id for r in d.overdue} == {ids[k] for k in ("antre", "urgent", "diproses", "overdue")}
     assert [r.id for r in d.attention] == [ids["baru"]]
@@ -91,8 +91,8 @@ def test_every_section_is_filled(world: World) -> None:
 
 def test_text_and_html_show_every_section_and_no_password(world: World) -> None:
     w = world
-    d = digest.collect(w.store, w.pipeline, since=wib(2026, 11, 22, 0, 0))
-    text, html = digest.render(w.pipeline, d)
+    d = digest.collect(w.store, w.replies, since=wib(2026, 11, 22, 0, 0))
+    text, html = digest.render(w.replies, d)
     for heading in SECTIONS:
         assert heading.upper() in text, heading
         assert heading in html, heading
@@ -108,19 +108,19 @@ def test_since_last_digest(world: World) -> None:
     w = world
     with_config = dataclasses.replace(w.config, digest=DigestConfig(recipients=("kepala@lpse.jabarprov.go.id",)))
     w.pipeline.config = with_config
-    assert digest.send(w.store, w.pipeline) is not None
+    assert digest.send(w.store, w.replies) is not None
     assert digest.last_digest_at(w.store) == w.clock.now
     w.clock.advance(days=1)
-    d = digest.collect(w.store, w.pipeline)
+    d = digest.collect(w.store, w.replies)
     assert d.new_count == 0 and d.done == [] and d.suppressed == [] and d.rejected == []
     assert d.quarantined and d.waiting and d.overdue  # standing lists stay until someone acts
     assert not d.news  # nothing happened: the scheduled digest is skipped
     w.clock.now = wib(2026, 11, 26, 7, 30)  # Thursday, past digest.time
-    assert digest.send(w.store, w.pipeline, scheduled=True) is None
+    assert digest.send(w.store, w.replies, scheduled=True) is None
     assert [e for e in w.store.query("SELECT kind FROM events WHERE kind = 'digest_skipped'")]
     w.deliver(request_mail(subject="Pertanyaan baru", body="Apakah ada pelatihan?"))
     w.clock.now = wib(2026, 11, 27, 7, 30)
-    assert digest.send(w.store, w.pipeline, scheduled=True) is not None
+    assert digest.send(w.store, w.replies, scheduled=True) is not None
     mail = email.message_from_bytes(w.store.query("SELECT raw FROM outbox WHERE kind = 'digest'")[0]["raw"],
                                     policy=email.policy.default)
     assert str(mail["Subject"]) == "[Ringkasan Helpdesk] 25/11/2026: 4 terlambat, 1 baru, 0 antre"
@@ -130,10 +130,10 @@ def test_since_last_digest(world: World) -> None:
 def test_sections_are_capped_and_closures_listed(world: World) -> None:
     w = world
     w.pipeline.config = dataclasses.replace(w.config, digest=DigestConfig(max_rows=2, closures_days=40))
-    d = digest.collect(w.store, w.pipeline)
+    d = digest.collect(w.store, w.replies)
     overdue = d.sections[0]
     assert overdue.total == 4 and len(overdue.rows) == 2 and overdue.more == 2
-    text, html = digest.render(w.pipeline, d)
+    text, html = digest.render(w.replies, d)
     assert "dan 2 lainnya" in text and "dan 2 lainnya" in html
     # 25 November 2026 + 40 days: Christmas and its cuti bersama are ahead.
     assert any("Natal" in why for _day, why in d.closures)
@@ -148,11 +148,11 @@ def test_outage_and_onboarding_in_the_digest(world: World) -> None:
         outages.declare(w.store, "SPSE tidak dapat diakses sejak pukul 06.00 WIB.", "andi@lpse.jabarprov.go.id")
         tid = w.store.create_ticket("HD", request_type="bergabung", status="antre", requester="setda@garutkab.go.id",
                                     subject="Bergabung", onboarding="menunggu_bimtek")
-    d = digest.collect(w.store, w.pipeline, since=w.clock.now + dt.timedelta(minutes=1))
+    d = digest.collect(w.store, w.replies, since=w.clock.now + dt.timedelta(minutes=1))
     assert d.outage and "06.00" in d.outage["text"]
     [(label, rows)] = d.onboarding
     assert label == "Menunggu jadwal bimtek" and rows[0].id == tid and "Pemerintah Kabupaten Garut" in rows[0].requester
-    text, _html = digest.render(w.pipeline, d)
+    text, _html = digest.render(w.replies, d)
     assert "GANGGUAN SPSE DIUMUMKAN" in text and "ONBOARDING: MENUNGGU JADWAL BIMTEK" in text
 
 

@@ -78,7 +78,7 @@ class World:
 
     def act(self, ticket_id: str, action: str, text: str = "", attachments=()) -> str:
         with self.store.transaction():
-            act(self.store, self.pipeline, ticket_id, action, STAFF, text, list(attachments))
+            act(self.store, self.pipeline.replies, ticket_id, action, STAFF, text, list(attachments))
         return self.last_body()
 
 

@@ -290,7 +290,7 @@ def test_message_id_reuse_is_a_new_mail_and_a_real_duplicate_is_listed(make_desk
     assert len(inbox(mailbox, "warga")) == 1 and len(inbox(mailbox, "info")) == 1
     outcomes = [r["outcome"] for r in desk.store.query("SELECT outcome FROM messages ORDER BY processed_at, key")]
     assert sorted(outcomes) == ["duplicate", "ticket", "ticket"]
-    text, _html = digest.render(desk.pipeline, digest.collect(desk.store, desk.pipeline))
+    text, _html = digest.render(desk.pipeline.replies, digest.collect(desk.store, desk.pipeline.replies))
     assert "same Message-ID, sender and content" in text
 
 
@@ -312,7 +312,7 @@ def test_over_the_overall_cap_replies_are_deferred_then_delivered(make_desk, smt
     send(smtp_server, request_mail(subject="Pertanyaan", sender=f"Info <{STRANGER}>", to=HELPDESK))
     desk.run()
     assert len(inbox(mailbox, "warga")) + len(inbox(mailbox, "info")) == 1
-    text, _html = digest.render(desk.pipeline, digest.collect(desk.store, desk.pipeline))
+    text, _html = digest.render(desk.pipeline.replies, digest.collect(desk.store, desk.pipeline.replies))
     assert "ditunda" in text
     desk.clock.advance(minutes=61)
     desk.tick()

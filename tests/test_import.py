@@ -89,3 +89,30 @@ def test_import_one_eml_file_with_unparseable_mail_is_quarantined(tmp_path):
     assert res.exit_code == 0
     assert "quarantined: 1" in res.output
     assert db_rows(cfg, "SELECT COUNT(*) FROM quarantine") == [(1,)]
+
+
+def test_import_answers_no_status_question_either(tmp_path):
+    """Every mail the writer would send goes through the importer's reply service, which sends
+    nothing: a status question in the archive is linked to its ticket, its answer recorded as
+    withheld (before the reply service, this path queued an answer to a years-old question)."""
+    from mails import request_mail as mail
+
+    cfg = ops_config(tmp_path)
+    sender = "Pokja 7 <pokja7@garutkab.go.id>"
+    request = mail("Mohon ubah jadwal", attachments=[UBAH], sender=sender)
+    request.replace_header("Date", "Mon, 03 Jun 2024 09:15:00 +0700")
+    question = mail("Tanya permohonan", "Selamat pagi, apakah permohonan ubah jadwal kami kemarin sudah diproses?",
+                    sender=sender)
+    question.replace_header("Date", "Tue, 04 Jun 2024 09:15:00 +0700")
+    mbox = mailbox.mbox(str(tmp_path / "arsip.mbox"))
+    for m in (request, question):
+        mbox.add(m)
+    mbox.close()
+    res = cli(cfg, "import", str(tmp_path / "arsip.mbox"))
+    assert res.exit_code == 0, res.output
+    assert "status: 1" in res.output and "ticket: 1" in res.output
+    assert db_rows(cfg, "SELECT COUNT(*) FROM outbox") == [(0,)]
+    withheld = db_rows(cfg, "SELECT json_extract(detail, '$.mail'), json_extract(detail, '$.reason') FROM events "
+                            "WHERE kind = 'reply_withheld' ORDER BY id")
+    assert withheld == [(None, "imported from an archive: no reply is sent"),
+                        ("status", "imported from an archive: no reply is sent")]

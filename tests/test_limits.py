@@ -37,7 +37,7 @@ def test_over_the_overall_cap_a_reply_is_deferred_then_sent(tmp_path: Path) -> N
     rows = w.store.query("SELECT ticket_id, status FROM outbox ORDER BY id")
     assert [r["status"] for r in rows] == ["pending", "pending", "deferred"]
     assert "reply_deferred" in [e["kind"] for e in w.store.events(ids[2])]
-    d = digest.collect(w.store, w.pipeline)
+    d = digest.collect(w.store, w.replies)
     assert [r.ticket_id for r in d.undelivered] == [ids[2]] and "ditunda" in d.undelivered[0].reason
     jobs = Jobs(w.config, w.store, lambda: w.pipeline.rules, w.pipeline.calendar)
     w.clock.advance(minutes=30)

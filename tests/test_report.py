@@ -26,7 +26,7 @@ RECIPIENT = "kepala@lpse.jabarprov.go.id"
 def _act(w: World, ticket_id: str, action: str, when, text: str = "") -> None:  # type: ignore[no-untyped-def]
     w.clock.now = when
     with w.store.transaction():
-        act(w.store, w.pipeline, ticket_id, action, "cli:andi", text)
+        act(w.store, w.replies, ticket_id, action, "cli:andi", text)
 
 
 def populate(w: World) -> dict[str, str]:
@@ -84,12 +84,12 @@ def _with_response_target(w: World, hours: float) -> None:
     types = dict(rules.types)
     types["ubah_jadwal"] = dataclasses.replace(types["ubah_jadwal"], response_hours=hours)
     changed = dataclasses.replace(rules, types=types)
-    w.pipeline._rules = lambda: changed  # type: ignore[attr-defined]
+    w.replies._rules = lambda: changed  # type: ignore[attr-defined]
 
 
 def test_figures_in_working_hours(world: World) -> None:
     w = world
-    r = report.for_pipeline(w.pipeline, Month(2026, 11, "Asia/Jakarta"))
+    r = report.for_service(w.replies, Month(2026, 11, "Asia/Jakarta"))
     assert r.total.created == 7  # October's ticket is not in November
     uj = next(t for t in r.types if t.type_id == "ubah_jadwal")
     assert (uj.created, uj.closed, uj.open) == (5, 3, 2)
@@ -114,18 +114,18 @@ def test_figures_in_working_hours(world: World) -> None:
 def test_response_target_when_the_rules_set_one(world: World) -> None:
     w = world
     _with_response_target(w, 2.0)
-    r = report.for_pipeline(w.pipeline, Month(2026, 11, "Asia/Jakarta"))
+    r = report.for_service(w.replies, Month(2026, 11, "Asia/Jakarta"))
     uj = next(t for t in r.types if t.type_id == "ubah_jadwal")
     # 1.5, 2.0, 2.0 within 2 h; t4 (3.5 h) and t5 unanswered and late.
     assert (uj.response.within, uj.response.judged) == (3, 5)
     assert "Permintaan Ubah Jadwal" not in r.no_response_target
-    text = report.render_text(w.pipeline, r)
+    text = report.render_text(w.replies, r)
     assert "3 dari 5 (60%)" in text
 
 
 def test_text_report_names_every_section(world: World) -> None:
     w = world
-    text = report.render_text(w.pipeline, report.for_pipeline(w.pipeline, Month(2026, 11, "Asia/Jakarta")))
+    text = report.render_text(w.replies, report.for_service(w.replies, Month(2026, 11, "Asia/Jakarta")))
     for heading in ("TIKET BARU PER JENIS PERMOHONAN", "TIKET BARU PER INSTANSI", "WAKTU TANGGAPAN PERTAMA",
                     "WAKTU PENYELESAIAN", "EMAIL YANG TIDAK DIJAWAB OTOMATIS", "KARANTINA", "Cara menghitung"):
         assert heading in text, heading
@@ -136,7 +136,7 @@ def test_text_report_names_every_section(world: World) -> None:
 
 def test_html_has_charts_as_data_uris(world: World) -> None:
     w = world
-    html = report.render_html(w.pipeline, report.for_pipeline(w.pipeline, Month(2026, 11, "Asia/Jakarta")))
+    html = report.render_html(w.replies, report.for_service(w.replies, Month(2026, 11, "Asia/Jakarta")))
     assert html.count('src="data:image/png;base64,') == 4
     assert "bandungkab.go.id" in html and "Permintaan Ubah Jadwal" in html
 

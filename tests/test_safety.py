@@ -364,10 +364,10 @@ def test_planted_password_never_leaks(tmp_path):
         from helpdesk_bot import digest
 
         store = open_store(cfg)
-        pipeline = Daemon(cfg).pipeline(store)
-        d = digest.collect(store, pipeline, store.now() + dt.timedelta(hours=1))
-        text, html = digest.render(pipeline, d)
-        assert digest.send(store, pipeline)
+        replies = Daemon(cfg).pipeline(store).replies
+        d = digest.collect(store, replies, store.now() + dt.timedelta(hours=1))
+        text, html = digest.render(replies, d)
+        assert digest.send(store, replies)
         store.close()
         run(cfg)
     finally:

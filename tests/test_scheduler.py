@@ -7,6 +7,7 @@ the same database file, which is all the daemon keeps across restarts.
 from __future__ import annotations
 
 import dataclasses
+import json
 import datetime as dt
 import threading
 from pathlib import Path
@@ -21,7 +22,7 @@ from test_workflow import STAFF, World, make_world, staff_mail, ubah_jadwal_requ
 
 
 def jobs_for(w: World) -> Jobs:
-    return Jobs(w.config, w.store, w.pipeline._rules, w.pipeline.calendar)
+    return Jobs(w.config, w.store, lambda: w.pipeline.rules, w.pipeline.calendar)
 
 
 def done_ticket(w: World) -> str:
@@ -95,7 +96,7 @@ def test_reminders_are_idempotent_across_restarts(tmp_path: Path) -> None:
     store2 = Store(w.store.path, clock=w.clock)
     w2 = dataclasses.replace(w, store=store2)
     w2.pipeline.store = store2
-    jobs2 = Jobs(w.config, store2, w.pipeline._rules, w.pipeline.calendar)
+    jobs2 = Jobs(w.config, store2, lambda: w.pipeline.rules, w.pipeline.calendar)
     jobs2.tick()
     jobs2.tick()
     assert reminders_sent(w2, t_id) == 1
@@ -169,7 +170,7 @@ def test_act_via_cli_path_also_schedules(tmp_path: Path) -> None:
     w = make_world(tmp_path, wib(2026, 11, 24, 9, 0))
     t_id = w.deliver(ubah_jadwal_request()).ticket_id
     with w.store.transaction():
-        act(w.store, w.pipeline, t_id, "selesai", "cli:andi")
+        act(w.store, w.replies, t_id, "selesai", "cli:andi")
     assert w.store.ticket(t_id).next_reminder_at is not None
 
 
@@ -215,3 +216,18 @@ def test_threads_opening_a_fresh_database_at_once_all_migrate(tmp_path: Path) ->
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_reminder_without_a_requester_address_is_recorded_as_withheld(tmp_path: Path) -> None:
+    """The reminder goes through the reply service: no address, no mail, an event saying which
+    mail was withheld, and the clock moves on (it used to fail the tick on every pass)."""
+    w = make_world(tmp_path, wib(2026, 11, 24, 9, 0))
+    t_id = done_ticket(w)
+    w.store.update_ticket(t_id, requester="")
+    w.clock.now = w.store.ticket(t_id).next_reminder_at
+    assert jobs_for(w).reminders(w.replies, w.clock.now) == 0
+    assert reminders_sent(w, t_id) == 0
+    [withheld] = [e for e in w.store.events(t_id) if e["kind"] == "reply_withheld"]
+    detail = json.loads(withheld["detail"])
+    assert detail["mail"] == "reminder_password" and detail["reason"] == "no requester address"
+    assert w.store.ticket(t_id).reminder_count == 1

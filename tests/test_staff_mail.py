@@ -202,7 +202,7 @@ def test_forged_staff_command_changes_nothing_and_is_recorded(make_desk, smtp_se
     assert len(rejected) == 1 and "dmarc=fail" in rejected[0]["detail"]
     outcome = desk.store.query("SELECT outcome FROM messages ORDER BY processed_at DESC LIMIT 1")[0]["outcome"]
     assert outcome == "command_rejected"
-    text, _html = digest.render(desk.pipeline, digest.collect(desk.store, desk.pipeline))
+    text, _html = digest.render(desk.pipeline.replies, digest.collect(desk.store, desk.pipeline.replies))
     assert "#selesai ditolak" in text  # shown to staff, not silently dropped
 
 
@@ -212,7 +212,7 @@ def test_digest_send_reaches_staff_with_html_alternative(make_desk, smtp_server:
     send_smtp(smtp_server, ubah_jadwal())
     desk.run()
     desk.clock.advance(minutes=5)
-    digest.send(desk.store, desk.pipeline)
+    digest.send(desk.store, desk.pipeline.replies)
     Sender(desk.config, desk.store, desk.daemon._on_sent).flush(ignore_backoff=True)
     (mail,) = mails(read_inbox(mailbox, "staf"))
     assert str(mail["Subject"]) == "[Ringkasan Helpdesk] 24/11/2026: 0 terlambat, 1 baru, 0 antre"  # overdue first; each ticket once

@@ -68,7 +68,7 @@ def test_stranger_reply_in_thread_is_a_note_without_answer(tmp_path: Path) -> No
                                  in_reply_to=before.message_id))
     assert out.kind == "foreign_note" and out.ticket_id == t
     assert w.store.ticket(t) == before and len(w.outbox()) == n_out
-    rows = digest.collect(w.store, w.pipeline).suppressed
+    rows = digest.collect(w.store, w.replies).suppressed
     assert [r.sender for r in rows] == [STRANGER]
 
 
@@ -131,5 +131,5 @@ def test_message_id_reuse_by_another_sender_is_a_new_mail(tmp_path: Path) -> Non
     # The very same mail again (another mailbox): a duplicate, listed in the digest.
     dup = w.deliver(first, mailbox="info")
     assert (dup.kind, dup.ticket_id) == ("duplicate", a.ticket_id)
-    rows = digest.collect(w.store, w.pipeline).suppressed
+    rows = digest.collect(w.store, w.replies).suppressed
     assert len(rows) == 1 and "same Message-ID, sender and content" in rows[0].reason

@@ -19,6 +19,7 @@ from docgen import text_pdf
 from helpdesk_bot.config import Config, ScreeningConfig, StaffConfig, embedded_default
 from helpdesk_bot.office_hours import OfficeCalendar
 from helpdesk_bot.pipeline import Pipeline
+from helpdesk_bot.reply_service import ReplyService
 from helpdesk_bot.reload import load_for
 from helpdesk_bot.sources.base import SourceMessage
 from helpdesk_bot.tickets import Store
@@ -66,6 +67,11 @@ class World:
     clock: FakeClock
     pipeline: Pipeline
     keys: int = 0
+
+    @property
+    def replies(self) -> ReplyService:
+        """What staff actions, the digest and the report render and queue their mail with."""
+        return self.pipeline.replies
 
     def deliver(self, msg: email.message.EmailMessage, mailbox: str = "helpdesk") -> object:
         """Run one mail through the pipeline, as the daemon's mailbox loop does."""
@@ -406,16 +412,16 @@ def test_act_lifecycle_and_refusals(tuesday: World) -> None:
     w = tuesday
     t_id = w.deliver(ubah_jadwal_request()).ticket_id
     with w.store.transaction():
-        r = act(w.store, w.pipeline, t_id, "proses", "cli:andi")
+        r = act(w.store, w.replies, t_id, "proses", "cli:andi")
     assert (r.old_status, r.new_status) == ("antre", "diproses") and len(r.replies) == 1
     with pytest.raises(ActionError), w.store.transaction():
-        act(w.store, w.pipeline, t_id, "proses", "cli:andi")
+        act(w.store, w.replies, t_id, "proses", "cli:andi")
     with w.store.transaction():
-        act(w.store, w.pipeline, t_id, "selesai", "cli:andi", "Selesai.")
+        act(w.store, w.replies, t_id, "selesai", "cli:andi", "Selesai.")
     with pytest.raises(ActionError, match="berstatus selesai"), w.store.transaction():
-        act(w.store, w.pipeline, t_id, "tolak", "cli:andi", "terlambat")
+        act(w.store, w.replies, t_id, "tolak", "cli:andi", "terlambat")
     with pytest.raises(ActionError, match="tidak ditemukan"):
-        act(w.store, w.pipeline, "HD-2026-99999", "proses", "cli:andi")
+        act(w.store, w.replies, "HD-2026-99999", "proses", "cli:andi")
     kinds = w.kinds(t_id)
     assert kinds.count("status_changed") == 2
 
@@ -426,9 +432,9 @@ def test_uji_forensik_selesai_requires_and_sends_result(tuesday: World) -> None:
         t_id = w.store.create_ticket("HD", request_type="uji_forensik", status="diproses",
                                      requester="pokja7@garutkab.go.id", subject="Uji forensik", message_id="<u@x>")
     with pytest.raises(ActionError, match="Hasil permintaan uji forensik wajib dilampirkan"), w.store.transaction():
-        act(w.store, w.pipeline, t_id, "selesai", "cli:andi")
+        act(w.store, w.replies, t_id, "selesai", "cli:andi")
     with w.store.transaction():
-        act(w.store, w.pipeline, t_id, "selesai", "cli:andi", "Berkas dapat dibuka.",
+        act(w.store, w.replies, t_id, "selesai", "cli:andi", "Berkas dapat dibuka.",
             [("hasil_uji_forensik.pdf", "application/pdf", b"%PDF-1.4 hasil")])
     notice = w.outbox("notice_selesai")[-1]
     assert [p.get_filename() for p in notice.iter_attachments()] == ["hasil_uji_forensik.pdf"]
@@ -444,7 +450,7 @@ def test_reset_password_notice_never_holds_a_password(tuesday: World) -> None:
         t_id = w.store.create_ticket("HD", request_type="reset_password", status="antre",
                                      requester="admin@cimahikota.go.id", subject="Reset password", message_id="<r@x>")
     with w.store.transaction():
-        r = act(w.store, w.pipeline, t_id, "selesai", "cli:andi", "Password baru: Baru#2026xyz",
+        r = act(w.store, w.replies, t_id, "selesai", "cli:andi", "Password baru: Baru#2026xyz",
                 [("password.txt", "text/plain", b"Baru#2026xyz")])
     notice = w.outbox("notice_selesai")[-1]
     raw = notice.as_string()
