@@ -814,12 +814,17 @@ def sig_text(c: Ctx) -> str:
                          f"\n\n{p.name.split(',')[0]}"])
 
 
+FORM_TYPES = ("ubah_jadwal", "uji_forensik", "perbaikan_aplikasi")
+
+
 def body_for(c: Ctx, rtype: str, docs_attached: bool, mention_kode: bool) -> str:
     r = c.rng
     k = f" kode tender {c.kode}" if mention_kode else ""
     pk = f" paket {c.paket}" if r.random() < 0.5 else ""
     att = r.choice(["Terlampir", "Bersama ini kami kirimkan", "Berikut kami lampirkan", "Kami sampaikan terlampir"]) if docs_attached else \
-        r.choice(["Formulir akan kami kirimkan menyusul.", "Mohon maaf dokumennya menyusul.", ""])
+        r.choice([("Formulir" if rtype in FORM_TYPES else "Surat permohonannya" if rtype == "permintaan_data"
+                   else "Surat dan SK-nya") + " akan kami kirimkan menyusul.",
+                  "Mohon maaf dokumennya menyusul.", ""])
     texts = {
         "ubah_jadwal": [f"Mohon bantuan untuk perubahan jadwal tahapan {r.choice(TAHAPAN)[1]}{pk}{k} karena waktunya sudah lewat.",
                         f"Dengan hormat, {att.lower() if docs_attached else ''} permohonan ubah jadwal{k}{pk}. Mohon segera diproses karena tahapan sedang berjalan.",
@@ -962,6 +967,8 @@ def request_mail(c: Ctx, rtype: str, ocr: bool, n: int) -> Mail:
         tags.append("missing_some")
     if missing and not attached:
         tags.append("no_required_document")
+    if attached == ["sk_admin_agency"] and rtype != "admin_tambahan":
+        tags.append("sk_only")   # the SK fits several types: the body has to say which
     if missing and set(missing) & {"sk_admin_agency", "surat_permohonan_pelatihan", "sla"} and attached:
         tags.append("enclosure_named_not_attached")
     body_kode = mentioned_kode and (not attached or r.random() < 0.4)
