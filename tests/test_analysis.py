@@ -14,7 +14,7 @@ from helpdesk_bot.analysis import MemoryCache, RecordingCache, analyse
 from helpdesk_bot.config import embedded_default
 from helpdesk_bot.pipeline import Pipeline
 from helpdesk_bot.reload import load_for
-from helpdesk_bot.tickets import DocCacheReader, Store
+from helpdesk_bot.store import DocCacheReader, Store
 
 CONFIG = embedded_default()
 RULES = load_for(CONFIG)

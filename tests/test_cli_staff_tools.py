@@ -29,7 +29,7 @@ from test_cli_ops import cli, ops_config
 
 from helpdesk_bot.cli import main
 from helpdesk_bot.config import RESOURCE_NAMES, embedded_default, load, shipped
-from helpdesk_bot.tickets import Store
+from helpdesk_bot.store import Store
 
 WIB = ZoneInfo("Asia/Jakarta")
 

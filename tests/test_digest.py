@@ -17,7 +17,7 @@ from helpdesk_bot.cli import main
 from helpdesk_bot.config import DigestConfig
 from helpdesk_bot.digest import age_text
 from helpdesk_bot.sources.base import SourceMessage
-from helpdesk_bot.tickets import iso
+from helpdesk_bot.store import iso
 from helpdesk_bot.workflow import act
 from mails import request_mail
 from test_workflow import cli_config, AUTH_FAIL, World, make_world, staff_mail, ubah_jadwal_request, wib

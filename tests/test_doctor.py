@@ -9,7 +9,7 @@ import pytest
 from servers import free_port
 from test_cli_ops import cli
 
-from helpdesk_bot.tickets import Store
+from helpdesk_bot.store import Store
 
 CONFIG = """\
 [storage]

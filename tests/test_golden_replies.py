@@ -28,7 +28,7 @@ from helpdesk_bot.office_hours import OfficeCalendar
 from helpdesk_bot.pipeline import Pipeline
 from helpdesk_bot.reload import load_for
 from helpdesk_bot.sources.base import SourceMessage
-from helpdesk_bot.tickets import Store
+from helpdesk_bot.store import Store
 from helpdesk_bot.workflow import act, thread_hooks
 from mails import request_mail
 

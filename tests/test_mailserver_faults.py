@@ -70,7 +70,7 @@ def test_repeated_sigkill_and_a_dovecot_crash_during_a_burst(tmp_path, mailbox, 
 
     # A database trigger makes the "Uji karantina" mails fail inside the ticket transaction.
     from helpdesk_bot.config import load
-    from helpdesk_bot.tickets import open_store
+    from helpdesk_bot.store import open_store
 
     open_store(load(config)).close()  # creates and migrates the database (read commands no longer do)
     conn = sqlite3.connect(db)

@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from daemonproc import db_count, db_rows, start_daemon, stop_daemon, wait_for
 from helpdesk_bot import metrics
 from helpdesk_bot.config import PACKAGE_DIR, ConfigError, load
-from helpdesk_bot.tickets import Store
+from helpdesk_bot.store import Store
 from servers import free_port
 
 EXAMPLES = sorted((PACKAGE_DIR / "examples").glob("*.eml"))

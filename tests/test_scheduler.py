@@ -15,7 +15,7 @@ from pathlib import Path
 from helpdesk_bot import digest
 from helpdesk_bot.config import DigestConfig, RemindersConfig
 from helpdesk_bot.scheduler import Jobs, start_clock
-from helpdesk_bot.tickets import Store
+from helpdesk_bot.store import Store
 from helpdesk_bot.workflow import PASSWORD_FLAG, act
 from mails import request_mail
 from test_workflow import STAFF, World, make_world, staff_mail, ubah_jadwal_request, wib

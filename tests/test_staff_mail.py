@@ -29,7 +29,7 @@ from helpdesk_bot.outbox import Sender
 from helpdesk_bot.pipeline import Pipeline
 from helpdesk_bot.scheduler import Jobs
 from helpdesk_bot.sources import open_source
-from helpdesk_bot.tickets import Store
+from helpdesk_bot.store import Store
 from helpdesk_bot.workflow import thread_hooks
 from mails import request_mail
 from servers import DovecotServer, SmtpServer, read_folder, read_inbox

@@ -22,7 +22,7 @@ from helpdesk_bot.pipeline import Pipeline
 from helpdesk_bot.reply_service import ReplyService
 from helpdesk_bot.reload import load_for
 from helpdesk_bot.sources.base import SourceMessage
-from helpdesk_bot.tickets import Store
+from helpdesk_bot.store import Store
 from helpdesk_bot.quoting import own_text
 from helpdesk_bot.workflow import (
     ActionError,
