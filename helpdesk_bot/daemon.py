@@ -1,11 +1,12 @@
-"""The daemon: one thread per mailbox (IDLE or polling), one sender thread, one clock, analysis workers.
+"""The daemon: one thread per mailbox (IDLE or polling), analysis workers, one writer, one sender, one clock.
 
-Each mailbox thread owns its connection and its own database connection: it fetches what the
-ledger has not recorded, hands each mail to the worker processes for analysis (workers.py),
-has the pipeline decide and commit each analysed mail (one transaction per mail; a follow-up
-never before its request, ordering.py), and acknowledges each message only after the pipeline
-committed its outcome. Errors are logged and retried with backoff; they never end the loop.
-``run_once`` is the same work done once, for cron jobs, tests and backlogs.
+Each mailbox thread owns its mailbox connection: it fetches what the ledger has not recorded,
+hands each mail to the worker processes for analysis (workers.py), then hands each analysed
+mail to the single writer (writer.py), which decides and commits it (one transaction per mail,
+on the only connection that writes mail decisions) and hands the Outcome back; a follow-up is
+never handed over before its request (ordering.py). The mailbox thread acknowledges each
+message only after its outcome is committed. Errors are logged and retried with backoff; they
+never end the loop. ``run_once`` is the same work done once, for cron jobs, tests and backlogs.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from .reload import RulesHolder
 from .sources import Source, SourceMessage, open_source
 from .store import Store, open_store
 from .workers import WorkerPool
+from .writer import Writer
 
 log = structlog.get_logger("helpdesk_bot.daemon")
 
@@ -88,11 +90,22 @@ class Daemon:
         self._threads: list[threading.Thread] = []
         self._sent_copies: dict[str, Source] = {}
         self._sent_lock = threading.Lock()
+        #: The single writer (started with the daemon, or for the length of ``run_once``).
+        self.writer: Writer | None = None
 
     # -- building blocks -----------------------------------------------------------------------
 
     def pipeline(self, store: Store) -> Pipeline:
         return Pipeline(self.config, store, self.rules.get, self.calendar, hooks=self.hooks_factory())
+
+    def make_writer(self) -> Writer:
+        """The single writer: its thread opens its own connection and Pipeline (writer.py)."""
+
+        def make() -> Pipeline | None:
+            store = self._open_store("writer")
+            return self.pipeline(store) if store is not None else None
+
+        return Writer(make, close=lambda p: p.store.close())
 
     def pool(self) -> WorkerPool:
         """The analysis workers, shared by every mailbox thread; started on first use."""
@@ -107,8 +120,13 @@ class Daemon:
         if pool is not None:
             pool.close()
 
-    def drain(self, source: Source, pipeline: Pipeline, summary: Summary | None = None) -> int:
+    def drain(self, source: Source, pipeline: Pipeline, summary: Summary | None = None,
+              writer: Writer | None = None) -> int:
         """Process every pending message of one source; return how many were processed.
+
+        ``writer`` (the daemon's single writer) decides and commits each mail; without one (tests
+        that drive a Pipeline on a fake clock) ``pipeline`` commits in this thread. ``pipeline``
+        here only reads: the ledger (already done?) and the rule set the workers analyse with.
 
         Mails are analysed in the worker pool while earlier ones are committed: up to ``window``
         are in flight, and an analysed mail is committed as soon as no earlier mail of its
@@ -123,9 +141,11 @@ class Daemon:
         committed: list[SourceMessage] = []
         pending: list[_Pending] = []
 
+        decide = writer.process if writer is not None else pipeline.process
+
         def commit(item: _Pending) -> None:
             msg = item.msg
-            out = pipeline.process(msg, item.analysis())
+            out = decide(msg, item.analysis())
             if out.kind == "quarantined":
                 try:
                     source.quarantine(msg)
@@ -219,6 +239,7 @@ class Daemon:
     def run_once(self) -> Summary:
         summary = Summary()
         store = open_store(self.config)
+        writer = self.make_writer().start()
         try:
             self.pool().start()  # workers fork while the mailboxes connect
             pipeline = self.pipeline(store)
@@ -226,7 +247,7 @@ class Daemon:
                 source = open_source(mb, self.config, store)
                 try:
                     source.connect()
-                    self.drain(source, pipeline, summary)
+                    self.drain(source, pipeline, summary, writer)
                 except Exception as e:
                     summary.errors.append(f"{mb.name}: {type(e).__name__}: {e}")
                     log.error("mailbox_failed", mailbox=mb.name, error=str(e))
@@ -243,6 +264,7 @@ class Daemon:
                 log.error("clock_error", error=str(e))
             summary.add_delivery(Sender(self.config, store, self._on_sent).flush(ignore_backoff=True))
         finally:
+            writer.stop()
             self._close_pool()
             self._close_sent_copies()
             store.close()
@@ -277,7 +299,7 @@ class Daemon:
                     ensure(self.stop_event)
                 else:
                     source.connect()
-                self.drain(source, pipeline)
+                self.drain(source, pipeline, writer=self.writer)
                 metrics.polled(mb.name)
                 delay = 1.0
                 source.wait(mb.idle_timeout if mb.kind == "imap" else mb.poll_interval, self.stop_event)
@@ -345,6 +367,7 @@ class Daemon:
     def start(self) -> None:
         self._metrics = metrics.serve(self.config)
         self.pool().start()  # workers fork while the mailboxes connect
+        self.writer = self.make_writer().start()
         for mb in self.config.mailbox:
             self._spawn(f"mailbox-{mb.name}", self._mailbox_loop, mb)
         self._spawn("sender", self._sender_loop)
@@ -362,6 +385,9 @@ class Daemon:
         self.outbox_event.set()
         for t in self._threads:
             t.join(timeout)
+        if self.writer is not None:  # after the mailbox threads: it finishes what they handed over
+            self.writer.stop(timeout)
+            self.writer = None
         self._close_pool()
         self._close_sent_copies()
         if getattr(self, "_metrics", None) is not None:

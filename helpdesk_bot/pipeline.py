@@ -117,7 +117,16 @@ class Pipeline:
         return analyse(raw, self.rules, self.config.limits, self.cache, self.config.own_addresses)
 
     def process(self, msg: SourceMessage, analysis: Analysis | None = None) -> Outcome:
-        """Decide and commit one mail; ``analysis`` is its analysis done elsewhere (a worker)."""
+        """Decide and commit one mail, in one transaction; ``analysis`` is its analysis done
+        elsewhere (a worker), else it is analysed here first, outside the transaction.
+
+        The ledger check, the decision (thread, ticket or follow-up, events, replies queued) and
+        the ledger row are one ``BEGIN IMMEDIATE ... COMMIT``: another writer (a second daemon,
+        ``import``, a CLI retry) can never slip in between, and a crash leaves all or nothing.
+        A decision that fails is undone to its savepoint and the mail is quarantined in the same
+        transaction; only a transient failure (database locked, disk full) rolls it all back and
+        is raised, so that the caller leaves the message unacknowledged and tries it later.
+        """
         if self._done(msg):
             return Outcome("already_done")
         env: Envelope | None = None
@@ -126,16 +135,25 @@ class Pipeline:
             metrics.analysed(a)
             if a.transient:
                 raise AnalysisUnavailable(a.error)
-            env = a.env
+        except Exception as e:
+            if isinstance(e, AnalysisUnavailable) or quarantining.is_transient(e):
+                raise
+            return self.quarantine(msg, None, f"{type(e).__name__}: {e}", traceback.format_exc())
+        env = a.env
+        with self.store.transaction():
+            if self._done(msg):  # again, under the write lock
+                return Outcome("already_done")
             if a.error:
                 return self.quarantine(msg, env, a.error, a.traceback or a.error)
             for doc in a.new_cache_entries:
                 self.store.put(doc)  # already redacted by the analysis
-            return self._process(msg, a)
-        except Exception as e:
-            if isinstance(e, AnalysisUnavailable) or quarantining.is_transient(e):
-                raise  # database locked, disk full: not the mail's fault; the loop retries it later
-            return self.quarantine(msg, env, f"{type(e).__name__}: {e}", traceback.format_exc())
+            try:
+                with self.store.savepoint():
+                    return self._process(msg, a)
+            except Exception as e:
+                if quarantining.is_transient(e):
+                    raise  # database locked, disk full: not the mail's fault; the loop retries it later
+                return self.quarantine(msg, env, f"{type(e).__name__}: {e}", traceback.format_exc())
 
     def is_done(self, msg: SourceMessage) -> bool:
         """Whether the mail already has an outcome (then it needs no analysis)."""

@@ -67,6 +67,24 @@ class StoreBase:
             self._depth = 0
             self.conn.execute("COMMIT")
 
+    @contextmanager
+    def savepoint(self, name: str = "decision") -> Iterator[Any]:
+        """A part of the current transaction that an error undoes alone (SAVEPOINT ... RELEASE).
+
+        The writer decides a mail under one; when the decision fails, what it wrote is rolled
+        back and the quarantine entry is written in the same transaction instead.
+        """
+        if not self._depth:
+            raise RuntimeError("a savepoint lives inside store.transaction()")
+        self.conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield self
+        except BaseException:
+            self.conn.execute(f"ROLLBACK TO {name}")
+            self.conn.execute(f"RELEASE {name}")
+            raise
+        self.conn.execute(f"RELEASE {name}")
+
     def migrate(self) -> list[str]:
         return apply_migrations(self.conn, self.transaction, lambda: iso(self.clock()))
 
