@@ -211,6 +211,7 @@ class LimitsConfig:
     max_mail_bytes: int = 40 * 1024 * 1024
     max_attachment_bytes: int = 25 * 1024 * 1024
     max_attachments: int = 30
+    #: Pages read per PDF; also the most pages a Word file is cut into (the rest joins the last).
     max_pdf_pages: int = 20
     #: What a PDF's content streams (not its images) may inflate to in all, checked before the
     #: PDF is opened; a 500-page text PDF needs about 25 MiB.
