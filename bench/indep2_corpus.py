@@ -650,6 +650,19 @@ def _wrap(text: str, width: int) -> list[str]:
     return out + [cur] if cur or not out else out
 
 
+def _wrap_px(dr, text: str, font, maxw: float) -> list[str]:
+    """Wrap by measured width: a bold heading is wider than a character count guesses."""
+    out, cur = [], ""
+    for w in text.split():
+        cand = f"{cur} {w}".strip()
+        if cur and dr.textlength(cand, font=font) > maxw:
+            out.append(cur)
+            cur = w
+        else:
+            cur = cand
+    return out + [cur] if cur or not out else out
+
+
 def render_page_image(page: list, rng: random.Random, photo: bool = False):
     """A page as a scanner or a phone sees it: text, a stamp, then rotation, noise and blur."""
     from PIL import Image, ImageDraw, ImageFilter
@@ -659,24 +672,22 @@ def render_page_image(page: list, rng: random.Random, photo: bool = False):
     serif = rng.random() < 0.6
     size = rng.choice([24, 26, 28])
     f, fb = _font(size, False, serif), _font(size, True, serif)
-    cw = int(size * 0.55)
-    chars = (W - 200) // cw
     y, lh = 90, int(size * 1.45)
     for b in page:
         if y > H - 80:
             break
         if b[0] in ("h", "c"):
-            for ln in _wrap(b[1], chars - 4):
-                fo = fb if b[0] == "h" else f
+            fo = fb if b[0] == "h" else f
+            for ln in _wrap_px(dr, b[1], fo, W - 240):
                 tw = dr.textlength(ln, font=fo)
                 dr.text(((W - tw) / 2, y), ln, font=fo, fill=0)
                 y += lh
         elif b[0] == "p":
-            for ln in _wrap(b[1], chars):
+            for ln in _wrap_px(dr, b[1], f, W - 200):
                 dr.text((100, y), ln, font=f, fill=0)
                 y += lh
         elif b[0] == "kv":
-            lines = _wrap(b[2], chars - 22)
+            lines = _wrap_px(dr, b[2], f, W - 540)
             dr.text((100, y), b[1], font=f, fill=0)
             for ln in lines:
                 dr.text((420, y), ": " + ln if ln is lines[0] else "  " + ln, font=f, fill=0)
@@ -685,7 +696,7 @@ def render_page_image(page: list, rng: random.Random, photo: bool = False):
             ncol = max(len(r) for r in b[1])
             w = (W - 200) // ncol
             for row in b[1]:
-                cells = [_wrap(cell, max(4, w // cw - 1)) for cell in row]
+                cells = [_wrap_px(dr, cell, f, w - 16) for cell in row]
                 h = lh * max(len(x) for x in cells)
                 for i, lines in enumerate(cells):
                     dr.rectangle([100 + i * w, y - 6, 100 + (i + 1) * w, y + h - 2], outline=0, width=2)
@@ -979,9 +990,11 @@ def request_mail(c: Ctx, rtype: str, ocr: bool, n: int) -> Mail:
     subject = subject_for(c, rtype)
     if mentioned_kode and c.kode in subject:
         kode = c.kode
-    if r.random() < 0.1 and attached:
+    # only a complete set of documents can speak for itself: an empty body or a misleading subject
+    # beside a partial set would leave the type unknowable
+    if r.random() < 0.1 and attached and not missing:
         body, tags = "", tags + ["empty_body"]
-    if r.random() < 0.08 and attached:
+    if r.random() < 0.08 and attached and not missing:
         subject = r.choice(["Permohonan Ubah Jadwal", "Reset Password", "Uji Forensik"])
         tags.append("subject_may_disagree")
     for a in atts:
