@@ -65,7 +65,8 @@ def main() -> None:
     wrong = []
     for name, lab in labels.items():
         r = got.get(name, {})
-        rt = r.get("request_type") or "(none)"
+        # "(suppressed)": a mail that must never be answered (an offer); rules eval reads it the same way.
+        rt = "(suppressed)" if r.get("suppress") else r.get("request_type") or "(none)"
         exp_missing = [m for m in lab.get("missing", "").split(",") if m]
         confusion[(lab["request_type"], rt)] += 1
         ok_t = rt == lab["request_type"]

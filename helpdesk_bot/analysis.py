@@ -28,7 +28,7 @@ from .envelope import Envelope
 from .parse import ParseError, parse
 from .quarantine import is_transient
 from .ruleset import RuleSet
-from .screen import ScreenContext, ScreenResult, screen, settle
+from .screen import ScreenContext, ScreenResult, attachment_offers, screen, settle
 
 
 @dataclass
@@ -158,6 +158,9 @@ def _analyse(raw: bytes, rules: RuleSet | None, limits: LimitsConfig, cache: Doc
         # suppressed: a reply in a ticket's thread (known only to the pipeline) still lifts it.
         docs = redact_docs(env, extract_all(env.attachments, limits, cache))
         result = classify(env, docs, rules) if rules is not None else None
+        if result is not None:  # a brochure says what the mail sells when its body does not
+            verdict = attachment_offers(verdict, [(a.filename, d.text) for d, a in zip(docs, result.attachments)
+                                                  if not a.documents and d.text])
         if verdict.suppress and result is not None:
             verdict = settle(verdict, *request_evidence(env, result))
         new = list(cache.new) if isinstance(cache, RecordingCache) else []

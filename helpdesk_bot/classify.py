@@ -203,7 +203,10 @@ def classify(env: Envelope, docs: list[DocumentText], rules: RuleSet) -> Classif
         kode = find_kode_tender(f"{env.subject}\n{env.text[:5000]}")
         if kode and rt.tender_code:
             fields["kode_tender"] = kode
-    intent, intent_hit = detect_intent(env, found, rt, rules)
+    # A file name alone ("surat_permohonan_reset_password.pdf", an unreadable scan) is weak: what
+    # the mail says about whose account it is may still decide the intent.
+    by_content = {r.doc_id for att in attachments for r in att.documents if r.how != "filename"}
+    intent, intent_hit = detect_intent(env, by_content, rt, rules, unrecognised_text)
     if intent in ("thanks", "vendor_account") and not rt.fallback:
         rt = rules.fallback  # not a new request of the type its words name
         hits = [intent_hit]
@@ -233,28 +236,34 @@ def classify(env: Envelope, docs: list[DocumentText], rules: RuleSet) -> Classif
 
 #: A ticket id as the daemon writes it in every subject ("HD-2026-00042").
 TICKET_ID = re.compile(r"\b[A-Z]{1,6}-\d{4}-\d{3,6}\b")
-_PLAIN_REQUEST = re.compile(r"\b(?:mohon|tolong|bantu|bantuan|permohonan|minta|meminta|memohon|apakah|bagaimana|kapan)\b")
+#: Asking, or reporting a fault ("melaporkan", "kendala", "tidak bisa"): a report that SPSE fails
+#: is a request for help even when it asks nothing in so many words.
+_PLAIN_REQUEST = re.compile(r"\b(?:mohon|tolong|bantu|bantuan|permohonan|minta|meminta|memohon|apakah|bagaimana|kapan"
+                            r"|melaporkan|laporan|lapor|kendala|gangguan|error|eror|gagal"
+                            r"|(?:tidak|tdk|gak|ga|nggak|teu)\s+(?:bisa|bs|dapat|dpt|tiasa))\b")
 _HELPDESK_WORDS = re.compile(
     r"\b(?:lpse|spse|helpdesk|admin(?:istrator)?\s+agency|pokja|tender|paket|akun|password|kata\s+sandi"
-    r"|jadwal|bimtek|pelatihan|penyedia|lelang|pengadaan|tiket)\b")
+    r"|jadwal|bimtek|pelatihan|penyedia|lelang|pengadaan|tiket|server|situs|website|halaman|aplikasi|login|upload|unggah)\b")
 
 
-def request_evidence(env: Envelope, result: Classification | None) -> tuple[list[str], list[str]]:
-    """(strong, weak) evidence that a person asks the helpdesk for something.
+def request_evidence(env: Envelope, result: Classification | None) -> tuple[list[str], list[str], list[str]]:
+    """(strong, weak, text) evidence that a person asks the helpdesk for something.
 
-    Strong: a recognised document, a ticket id in the subject, a request type named by the
-    subject or body (its keywords decided). Weak: a plain request about the helpdesk's work in
-    the first lines ("mohon informasi jadwal bimtek"), which lifts only Bcc-like suppressions.
+    Strong: a recognised document, a ticket id in the subject. Text: a request type named by
+    the subject or body (its keywords decided), a report that SPSE is down among them. Weak: a
+    plain request about the helpdesk's work in the first lines ("mohon informasi jadwal
+    bimtek"), which lifts only Bcc-like suppressions (screen.settle says what lifts what).
     """
     strong: list[str] = []
     weak: list[str] = []
+    text: list[str] = []
     if result is not None:
         for att in result.attachments:
             for r in att.documents:
                 strong.append(f"document {r.doc_id} recognised in {att.filename or '(no name)'} "
                               f"({r.how}, page {r.page})")
         if any(h.rule.startswith(("keyword:", "intent:")) for h in result.hits) and not result.fallback:
-            strong.append(f"the text asks for {result.request_type}")
+            text.append(f"the text asks for {result.request_type}")
     m = TICKET_ID.search(env.subject or "")
     if m:
         strong.append(f"ticket id {m.group(0)} in the subject")
@@ -262,7 +271,7 @@ def request_evidence(env: Envelope, result: Classification | None) -> tuple[list
     req, topic = _PLAIN_REQUEST.search(head), _HELPDESK_WORDS.search(head)
     if req and topic:
         weak.append(f"a request in the text ({req.group(0)!r} ... {topic.group(0)!r})")
-    return strong, weak
+    return strong, weak, text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -275,20 +284,28 @@ _THANKS = re.compile(r"\b(?:terima\s*kasih|terimakasih|makasih|hatur\s+nuhun|mat
 _ASKS = re.compile(r"\?|\b(?:mohon(?!\s+maaf)|tolong|minta|meminta|permohonan|apakah|bagaimana|kapan|kenapa|mengapa"
                    r"|bisakah|dapatkah|terlampir|lampiran|berikut\s+kami|bersama\s+ini|belum)\b")
 #: A supplier (penyedia) writes about its own SPSE account, not an agency's administrator.
-_VENDOR = re.compile(r"\b(?:penyedia|vendor|rekanan|pelaku\s+usaha|perusahaan\s+kami|badan\s+usaha\s+kami)\b")
+_VENDOR = re.compile(r"\b(?:penyedia|vendor|rekanan|pelaku\s+usaha|perusahaan\s+kami|badan\s+usaha\s+kami"
+                     r"|nama\s+perusahaan|(?:direktur|direktris|pimpinan)\s+(?:utama\s+)?(?:pt|cv|ud|firma)"
+                     r"|akun\s+(?:spse\s+)?(?:pt|cv|ud|firma|koperasi|perusahaan)|bagian\s+(?:tender|pemasaran|marketing)\s+(?:pt|cv))\b")
 _ACCOUNT_PROBLEM = re.compile(
-    r"\b(?:lupa|reset|atur\s+ulang|tidak\s+bisa|tidak\s+dapat|gagal|terblokir|diblokir|terkunci|dikunci|hilang)\s+"
-    r"(?:\w+\s+){0,3}?(?:password|kata\s*sandi|sandi|akun|login|masuk|user\s*id|username)\b")
-_AGENCY_ADMIN = re.compile(r"\badmin(?:istrator)?\s+agency\b|\bpokja\b|\bppk\b")
+    r"\b(?:lupa|reset|direset|mereset|atur\s+ulang|tidak\s+bisa|tidak\s+dapat|gagal|terblokir|diblokir|terkunci|dikunci|hilang)\s+"
+    r"(?:\w+\s+){0,3}?(?:password|kata\s*sandi|sandi|akun|login|masuk|user\s*id|username)\b"
+    r"|\b(?:password|kata\s*sandi|akun|user\s*id)\s+(?:\w+\s+){0,3}?(?:terblokir|diblokir|terkunci|dikunci|hilang|lupa"
+    r"|tidak\s+bisa|tidak\s+dapat|kedaluwarsa|kadaluarsa|expired|salah)\b")
+#: The account in question is an agency's: its Administrator Agency, or a Pokja's/PPK's user.
+_AGENCY_ADMIN = re.compile(r"\badmin(?:istrator)?\s+agency\b|\b(?:akun|user\s*id|password|kata\s*sandi)\s+(?:pokja|ppk)\b"
+                           r"|\b(?:kami|saya)\s+(?:selaku|sebagai)\s+(?:anggota\s+)?(?:pokja|ppk)\b")
 
 
 def _own_text(env: Envelope) -> str:
     return normalise(own_text(env.text or "")[:2000])
 
 
-def detect_intent(env: Envelope, found: set[str], rt: RequestType, rules: RuleSet) -> tuple[str, Hit | None]:
+def detect_intent(env: Envelope, found: set[str], rt: RequestType, rules: RuleSet,
+                  attachment_text: str = "") -> tuple[str, Hit | None]:
     """("thanks" | "vendor_account" | "", the hit saying why). Documents that decide a type
-    always win: a thank-you with a new form attached is a new request."""
+    always win: a thank-you with a new form attached is a new request. ``attachment_text`` is
+    the text of attachments no document was recognised in (a supplier's own letter)."""
     if any(found & set(t.triggers) for t in rules.types.values()):
         return "", None
     text = _own_text(env)
@@ -296,7 +313,7 @@ def detect_intent(env: Envelope, found: set[str], rt: RequestType, rules: RuleSe
     if text and len(text) < 600 and _THANKS.search(text) and not _ASKS.search(text) and not found:
         m = _THANKS.search(text)
         return "thanks", Hit("intent:thanks", f"a thank-you or confirmation ({m.group(0)!r}), asking for nothing")
-    both = f"{subject}\n{text}"
+    both = f"{subject}\n{text}\n{attachment_text[:4000]}"
     vendor, problem = _VENDOR.search(both), _ACCOUNT_PROBLEM.search(both)
     if vendor and problem and not _AGENCY_ADMIN.search(both) and not found:
         return "vendor_account", Hit("intent:vendor_account",

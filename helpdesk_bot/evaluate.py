@@ -38,7 +38,7 @@ from .config import Config
 from .documents import DocumentText
 from .envelope import Envelope
 from .ruleset import RuleSet
-from .screen import ScreenResult, settle
+from .screen import ScreenResult, attachment_offers, settle
 
 #: Kinds of the corpus labels that must never get a reply.
 MUST_SUPPRESS = ("bounce", "autoreply", "list")
@@ -221,10 +221,14 @@ def decide(path: str, rec: dict[str, Any], rules: RuleSet) -> Decision:
         r = classify(env, docs, rules)
     except Exception as e:
         return Decision(path, error=f"{type(e).__name__}: {e}")
-    if rec["suppress"]:  # soft hits only: the request evidence settles them (screen.settle)
-        verdict = ScreenResult(True, rec["rule"], rec["reason"], tuple(tuple(h) for h in rec.get("hits", [])), soft=True)
-        if settle(verdict, *request_evidence(env, r)).suppress:
-            return Decision(path, suppress=True, rule=rec["rule"])
+    verdict = ScreenResult(bool(rec["suppress"]), rec.get("rule") or "", rec.get("reason") or "",
+                           tuple(tuple(h) for h in rec.get("hits", [])), soft=bool(rec["suppress"]))
+    # Soft hits only (hard ones returned above): a brochure's offer counts, the request evidence
+    # settles them (screen.attachment_offers, screen.settle), as analysis does.
+    verdict = attachment_offers(verdict, [(a.filename, d.text) for d, a in zip(docs, r.attachments)
+                                          if not a.documents and d.text])
+    if verdict.suppress and settle(verdict, *request_evidence(env, r)).suppress:
+        return Decision(path, suppress=True, rule=verdict.rule)
     return Decision(path, request_type=r.request_type, missing=tuple(sorted(r.missing)))
 
 

@@ -71,6 +71,13 @@ class Recognition:
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9 ]+")
 _SPACES = re.compile(r"\s+")
+#: A word broken at the end of a line ("ADMINIS-" / "TRATOR AGENCY"), as typed titles wrap
+#: and OCR reads them: joined again before the page is read line by line.
+_HYPHEN_WRAP = re.compile(r"(?<=[a-z])-[ \t]*+\n[ \t]*+(?=[a-z])")
+#: Title words shorter than this are not checked one by one ("dan", "uji" survive OCR poorly).
+_WORD_MIN = 4
+#: Similarity (0-100) of a candidate's word to a title's word for the word to count as present.
+_WORD_THRESHOLD = 75.0
 
 
 def _letters(s: str) -> str:
@@ -80,7 +87,7 @@ def _letters(s: str) -> str:
 def _head_lines(page: str) -> list[str]:
     """The first lines of a page, letters and digits only; list items blanked (kept as lines
     so that positions stay comparable)."""
-    raw = [ln for ln in normalise(page).split("\n") if ln.strip()]
+    raw = [ln for ln in _HYPHEN_WRAP.sub("", normalise(page)).split("\n") if ln.strip()]
     lines = ["" if _LIST_ITEM.match(ln) else _SPACES.sub(" ", _letters(ln)) for ln in raw[:HEAD_LINES]]
     return lines
 
@@ -136,6 +143,15 @@ def _titles(rules: RuleSet) -> tuple[list[str], list[str]]:
     return got[1], got[2]
 
 
+def _has_every_word(title: str, cand: str) -> bool:
+    """Every word of the title is in the candidate, give or take OCR noise. A fuzzy score over
+    the whole line forgives a *missing* word when the title is short ("SURAT PERMOHONAN" is
+    86 % of "SURAT PERMOHONAN DATA"), and the missing word is the one that names the document."""
+    words = cand.split()
+    return all(any(fuzz.ratio(w, c) >= _WORD_THRESHOLD for c in words)
+               for w in title.split() if len(w) >= _WORD_MIN)
+
+
 def _title_hits(lines: list[str], rules: RuleSet, page_no: int, subject: bool = False) -> list[tuple[int, Recognition]]:
     """Lines (and pairs of lines, titles wrap) that are a form's title, fuzzily. With ``subject``
     the lines are a letter's subject line, which may go on after the title ("... Dinas X")."""
@@ -149,11 +165,13 @@ def _title_hits(lines: list[str], rules: RuleSet, page_no: int, subject: bool = 
         if not subject and i + 1 < len(lines) and lines[i + 1]:
             candidates.append(f"{line} {lines[i + 1]}")
         for cand in candidates:
-            for _title, score, k in process.extract(cand, titles, scorer=fuzz.ratio, score_cutoff=TITLE_THRESHOLD, limit=3):
+            for title, score, k in process.extract(cand, titles, scorer=fuzz.ratio, score_cutoff=TITLE_THRESHOLD, limit=3):
+                if not _has_every_word(title, cand):
+                    continue
                 hits.append((i, Recognition(ids[k], how, cand[:120], round(score, 1), page_no)))
             if subject:  # "Permohonan Reset Password Akun Administrator Agency Dinas X"
-                for _title, score, k in process.extract(cand, titles, scorer=fuzz.partial_ratio, score_cutoff=TITLE_THRESHOLD + 4, limit=3):
-                    if len(cand) >= len(titles[k]):
+                for title, score, k in process.extract(cand, titles, scorer=fuzz.partial_ratio, score_cutoff=TITLE_THRESHOLD + 4, limit=3):
+                    if len(cand) >= len(title) and _has_every_word(title, cand):
                         hits.append((i, Recognition(ids[k], how, cand[:120], round(score, 1), page_no)))
     return hits
 
@@ -245,11 +263,28 @@ def recognise_filename(filename: str, rules: RuleSet) -> Recognition | None:
     return None
 
 
+def excluded(spec: FormSpec | None, text: str) -> str:
+    """The text of ``spec``'s first exclude pattern found in ``text`` ("" when none is): the
+    document is another one with the same words (forms' ``excludes``)."""
+    if spec is None or not spec.excludes:
+        return ""
+    head = normalise(text[:20000])
+    for rx in spec.excludes:
+        m = rx.search(head)
+        if m:
+            return m.group(0)[:80]
+    return ""
+
+
 def recognise(text: str, filename: str, rules: RuleSet) -> list[Recognition]:
     """The documents in one attachment, each with its pages: by its text; by file name only when
-    the text names none (unreadable files, and forms whose title is a picture above a text layer)."""
+    the text names none (unreadable files, and forms whose title is a picture above a text layer).
+    A document whose pages match one of its form's ``excludes`` is not that document."""
     by_text = recognise_text(text, rules) if text.strip() else []
+    by_text = [r for r in by_text if not excluded(rules.forms.get(r.doc_id), page_text(text, r))]
     if by_text:
         return by_text
     by_name = recognise_filename(filename, rules)
+    if by_name is not None and excluded(rules.forms.get(by_name.doc_id), text):
+        return []
     return [by_name] if by_name else []

@@ -42,6 +42,10 @@ class FormSpec:
     #: Regexes matched only against a letter's subject line (Perihal/Hal): how a letter is
     #: recognised when its subject does not repeat the document's title word for word.
     subjects: tuple[re.Pattern[str], ...] = ()
+    #: Regexes over the document's own pages that show it is a different document with the same
+    #: words: a supplier's letter asking to reset *its own* SPSE password is no Administrator
+    #: Agency's reset letter. A recognition whose pages match one is dropped.
+    excludes: tuple[re.Pattern[str], ...] = ()
     #: A blank form shipped with the project, attached when the document is missing.
     blank_form: str = ""
     #: The document carries the Administrator Agency data the SLA asks for (name, NIP, phone,
@@ -126,7 +130,7 @@ class RuleSet:
         return spec.name if spec else doc_id
 
 
-_FORM_KEYS = {"id", "name", "titles", "patterns", "filenames", "subjects", "field", "blank_form", "admin_data"}
+_FORM_KEYS = {"id", "name", "titles", "patterns", "filenames", "subjects", "excludes", "field", "blank_form", "admin_data"}
 _FIELD_KEYS = {"name", "labels", "kind"}
 _TYPE_KEYS = {
     "id", "name", "required", "triggers", "keywords", "priority", "keyword_weight", "due_hours", "target_hours",
@@ -245,6 +249,7 @@ def _load_form(path: Path, out: _Collector) -> FormSpec | None:
     patterns = _regexes(data, "patterns", path, text, out, re.I | re.S | re.M)
     filenames = _regexes(data, "filenames", path, text, out, re.I)
     subjects = _regexes(data, "subjects", path, text, out, re.I)
+    excludes = _regexes(data, "excludes", path, text, out, re.I | re.M)
     if not (titles or patterns or filenames):
         out.add(path, text, "titles", "expected at least one of titles, patterns or filenames")
     admin_data = data.get("admin_data", False)
@@ -253,7 +258,7 @@ def _load_form(path: Path, out: _Collector) -> FormSpec | None:
         admin_data = False
     return FormSpec(
         id=doc_id, name=str(data.get("name") or doc_id), titles=titles, patterns=patterns,
-        filenames=filenames, fields=tuple(fields), subjects=subjects,
+        filenames=filenames, fields=tuple(fields), subjects=subjects, excludes=excludes,
         blank_form=str(path.parent / str(blank)) if blank else "",
         admin_data=admin_data, source=str(path),
     )

@@ -490,27 +490,110 @@ def _bulk_body(env: Envelope, ctx: ScreenContext) -> str | None:
     return f"Body offers to unsubscribe ({m.group(0)!r}): bulk mail" if m else None
 
 
-#: Unsolicited commercial offers: loans, SBU/SKK certificate services, SEO and marketing.
-#: Only phrases of a seller; "penawaran" alone is a tender's bid, so it never counts.
-_OFFER = re.compile(
-    r"\b(?:penawaran\s+(?:kerja\s*sama|kemitraan|jasa|produk|pinjaman|kredit|dana|modal|layanan\s+(?:seo|digital|website))"
-    r"|pinjaman\s+(?:dana|modal|usaha|online|tunai|tanpa\s+(?:agunan|jaminan))|kredit\s+tanpa\s+agunan"
-    r"|dana\s+tunai|bunga\s+(?:rendah|ringan|mulai|hanya|\d)|pencairan\s+(?:cepat|dana|dalam)"
-    r"|(?:jasa|biro|layanan)\s+(?:pengurusan|pembuatan|perpanjangan|pengajuan)\s+(?:sbu|skk|ska|skt|sertifikat|iujk|nib|siujk)"
-    r"|(?:pengurusan|pembuatan)\s+(?:sbu|skk|ska|skt)\b|sbu\s+(?:dan|&|/)\s+skk|skk\s+(?:dan|&|/)\s+sbu"
-    r"|search\s+engine\s+optimi[sz]ation|jasa\s+seo|optimasi\s+(?:seo|mesin\s+pencari|website|situs)"
-    r"|halaman\s+(?:pertama|satu)\s+(?:di\s+)?google|digital\s+marketing|pemasaran\s+digital"
-    r"|proposal\s+(?:kerja\s*sama|penawaran)|special\s+offer|limited\s+offer|harga\s+(?:promo|spesial|khusus)"
-    r"|diskon\s+\d{1,3}\s*%|promo\s+(?:akhir|spesial|terbatas))",
+#: Unsolicited commercial offers: what is sold (loans, SBU/SKK/ISO certificates, SEO, websites)
+#: and how a seller speaks (offers, prices, "hubungi WA 08..."). An offer needs both, or a phrase
+#: only a seller writes: a Pokja asking "apakah kami wajib memiliki SBU dan SKK?" names a product
+#: and pitches nothing, and "penawaran" alone is a tender's bid.
+_OFFER_PRODUCT = re.compile(
+    r"\b(?:pinjaman|kredit\s+(?:multiguna|tanpa\s+agunan|usaha|pegawai|asn|pns|kendaraan|tunai)|kta|dana\s+(?:tunai|cepat|talangan)"
+    r"|modal\s+usaha|sbu|skk|ska|skt|iujk|siujk|sertifika(?:t|si)\s+(?:badan\s+usaha|kompetensi|iso|keahlian|keterampilan)"
+    r"|iso\s*+\d{4,5}|smk3|seo|search\s+engine|optimasi\s+(?:seo|website|situs|mesin\s+pencari)|google\s+ads|backlink"
+    r"|peringkat\s+(?:website|situs|google|di\s+google)|halaman\s+(?:pertama|satu|1)\s+(?:di\s+)?google"
+    r"|(?:pembuatan|desain|design|redesain)\s+(?:website|web|situs|aplikasi|logo)|web\s*design|website\s+profesional"
+    r"|(?:pembuatan|pengembangan|membuat)\s+(?:aplikasi\s+dan\s+)?(?:website|situs|web)|website\s+baru"
+    r"|digital\s+marketing|pemasaran\s+digital|social\s+media\s+marketing|kredit\s+usaha\s+rakyat|kur|investasi|imbal\s+hasil"
+    r"|pembiayaan|plafon|tenor|bpkb|lpjk|kbli|tenaga\s+ahli|pengurusan\s+(?:izin|perizinan|sertifikat|nib|sbu|skk|ska)"
+    r"|traffic|trafik|pengunjung\s+(?:website|situs)|toko\s+online|landing\s+page|company\s+profile|aplikasi\s+(?:mobile|android)"
+    r"|asuransi|kartu\s+kredit|web\s*site\s+(?:re)?design|web\s+development|business\s+loans?|loans?|first\s+page\s+of\s+google)\b",
     re.I,
 )
+#: Phrases only a seller writes: one is an offer by itself.
+_OFFER_SELLER = re.compile(
+    r"\b(?:penawaran\s+(?:kerja\s*sama|kemitraan|produk|layanan|pinjaman|kredit|dana|modal|spesial|khusus|terbatas)"
+    r"|proposal\s+(?:kerja\s*sama|penawaran)|biro\s+jasa|pinjaman\s+(?:tanpa\s+(?:agunan|jaminan)|online|tunai)"
+    r"|kredit\s+tanpa\s+agunan|(?:jasa|layanan)\s+(?:pengurusan|pembuatan|perpanjangan)\s+(?:sbu|skk|ska|skt|sertifikat|iujk|siujk|nib|iso|website|web|situs)"
+    r"|jasa\s+seo|search\s+engine\s+optimi[sz]ation|special\s+offer|limited\s+offer|harga\s+promo|diskon\s+\d{1,3}\s*%"
+    r"|(?:kami|perusahaan\s+kami)\s+menawarkan)",
+    re.I,
+)
+#: How sellers speak. Two of these are an offer even when the product is one we do not list.
+_OFFER_STRONG = re.compile(
+    r"\b(?:(?:kami|perusahaan\s+kami|tim\s+kami)\s+(?:menawarkan|siap\s+membantu|memberikan\s+(?:layanan|jasa))"
+    r"|(?:ingin|bermaksud|hendak)\s+menawarkan|menawarkan\s+(?:jasa|layanan|produk|kerja\s*sama|solusi|program|pinjaman|kredit|pendampingan|konsultasi)"
+    r"|penawaran\s+(?:kerja\s*sama|kemitraan|jasa|produk|layanan|pinjaman|kredit|dana|modal|spesial|khusus|terbatas)"
+    r"|perkenankan\s+kami|(?:memperkenalkan|perkenalkan)\s+(?:layanan|produk|jasa|perusahaan)|biro\s+jasa|kami\s+(?:biro|konsultan|agen)\b"
+    r"|hubungi\s+(?:kami|marketing|admin\s+kami|panitia|cs|customer)|konsultasi\s+gratis|gratis\s+konsultasi"
+    r"|harga\s+(?:terjangkau|murah|mulai|promo|spesial|khusus|bersaing)|biaya\s+(?:terjangkau|murah|ringan)"
+    r"|mulai\s+(?:dari\s+)?rp|proses\s+(?:cepat|mudah|kilat)|syarat\s+mudah|tanpa\s+(?:agunan|jaminan|ribet|survei)"
+    r"|bergaransi|promo|diskon\s+\d|angsuran\s+ringan|cicilan\s+ringan|bunga\s+(?:rendah|ringan|mulai|hanya|\d)"
+    r"|pencairan\s+(?:cepat|dana|dalam)|cair\s+dalam|limited\s+offer|special\s+offer|daftar\s+sekarang"
+    r"|jangan\s+lewatkan|proposal\s+(?:kerja\s*sama|penawaran)|dibuka\s+pendaftaran|kami\s+dari\s+(?:bank|koperasi|leasing|asuransi)"
+    r"|we\s+(?:offer|provide|are\s+an?|can\s+help)|our\s+(?:seo\s+)?(?:team|services|agency|company)"
+    r"|free\s+(?:audit|consultation|trial|quote)|apply\s+(?:today|now)|low\s+interest|affordable|reply\s+for)",
+    re.I,
+)
+#: Words a seller uses that anyone might write ("melayani", a WhatsApp number): with a product, an offer.
+_OFFER_WEAK = re.compile(
+    r"\b(?:melayani|menyediakan|(?:jasa|layanan)\s+(?:pengurusan|pembuatan|perpanjangan|pengajuan|konsultasi|konsultan)"
+    r"|(?:wa|whatsapp|telp|tlp|hp|cp|kontak|contact|hubungi|call|info|informasi|hub)\b[^0-9\n]{0,12}+(?:\+?62|0)\s*+8"
+    r"|wa\.me|untuk\s+info(?:rmasi)?\s+lebih\s+lanjut|biaya\s+(?:rp|\d)|tersedia\s+(?:fasilitas|layanan|program|paket)"
+    r"|informasi\s+program|berpengalaman|terpercaya|vendor\s+it|siap\s+membantu)",
+    re.I,
+)
+#: Seller phrases counted at most (the body is 4000 characters; a pitch repeats itself).
+_PITCH_CAP = 8
+
+
+def _offer_signals(text: str) -> tuple[list[str], int, list[str]]:
+    """(distinct seller phrases, how many of them only a seller writes, products named)."""
+    pitches: list[str] = []
+    strong = 0
+    for rx in (_OFFER_SELLER, _OFFER_STRONG, _OFFER_WEAK):
+        for m in rx.finditer(text):
+            said = " ".join(m.group(0).lower().split())[:60]
+            if said not in pitches and len(pitches) < _PITCH_CAP:
+                pitches.append(said)
+                strong += rx is not _OFFER_WEAK
+            if len(pitches) >= _PITCH_CAP:
+                break
+    product = _OFFER_PRODUCT.search(text)
+    return pitches, strong, [" ".join(product.group(0).lower().split())[:40]] if product else []
+
+
+def offer_hits(text: str, where: str = "") -> list[tuple[str, str]]:
+    """The offer rules' hits on a text: ``commercial_offer`` (a seller's phrase, a product and a
+    pitch, or two pitches only a seller writes) and ``sales_pitch`` (a product pitched twice or
+    more, once at least in words only a seller writes, or three seller-only pitches): a signature's
+    "HP/WA: 08..." is no pitch of its own."""
+    text = text[:4000]
+    hits: list[tuple[str, str]] = []
+    seller = _OFFER_SELLER.search(text)
+    pitches, strong, products = _offer_signals(text)
+    if seller:
+        hits.append(("commercial_offer", f"Unsolicited commercial offer{where} ({' '.join(seller.group(0).split())[:60]!r})"))
+    elif (pitches and products) or strong >= 2:
+        what = products[0] if products else pitches[1]
+        hits.append(("commercial_offer", f"Unsolicited commercial offer{where} ({pitches[0]!r} ... {what!r})"))
+    if (len(pitches) >= 2 and strong and products) or strong >= 3:
+        selling = f" selling {products[0]!r}" if products else ""
+        hits.append(("sales_pitch", f"Sales pitch{where}: {', '.join(repr(p) for p in pitches[:4])}{selling}"))
+    return hits
+
+
+def _offer_text(env: Envelope) -> str:
+    return f"{env.subject or ''}\n{(env.text or '')[:4000]}"
 
 
 def _commercial_offer(env: Envelope, ctx: ScreenContext) -> str | None:
     """A seller's pitch is not a request; suppressed unless the mail also carries a request."""
-    text = f"{env.subject or ''}\n{(env.text or '')[:4000]}"
-    m = _OFFER.search(text)
-    return f"Unsolicited commercial offer ({' '.join(m.group(0).split())[:60]!r})" if m else None
+    return dict(offer_hits(_offer_text(env))).get("commercial_offer")
+
+
+def _sales_pitch(env: Envelope, ctx: ScreenContext) -> str | None:
+    """An offer that pitches twice or more (a product, a price, a WhatsApp number ...): its own
+    words name what it sells ("pendampingan tender", "website error"), so only a document or a
+    ticket id lifts it (``OFFER_RULES``)."""
+    return dict(offer_hits(_offer_text(env))).get("sales_pitch")
 
 
 # --------------------------------------------------------------------------------------------
@@ -567,7 +650,10 @@ _BOUNCE_SUBJECT_START = re.compile(
     r"|could\s+not\s+send\s+message|warning:\s+could\s+not\s+send|delayed\s+mail|mail\s+system\s+error"
     r"|notice\s+of\s+delivery\s+failure|notification\s+d['e]\s*[ée]tat\s+de\s+(?:la\s+)?distribution"
     r"|unzustellbar|non\s+remis|nicht\s+zustellbar|no\s+entregado|non\s+recapitabile"
-    r"|tidak\s+terkirim|tidak\s+dapat\s+(?:dikirim|terkirim)|gagal\s+(?:terkirim|dikirim|mengirim)"
+    # "Tidak dapat dikirim: <subject>" (Outlook), "Pesan tidak terkirim"; a person's "Gagal
+    # mengirim dokumen penawaran" is a report about SPSE, not a bounce.
+    r"|(?:tidak\s+terkirim|tidak\s+dapat\s+(?:dikirim|terkirim)|gagal\s+(?:terkirim|dikirim|mengirim))"
+    r"(?:\s*+(?::|$)|\s+(?:pesan|email|e-mail|surel|mail)\b)"
     r"|pemberitahuan\s+status\s+pengiriman|pesan\s+tidak\s+terkirim|surat\s+dikembalikan"
     r"|mail\s+could\s+not\s+be\s+delivered|your\s+message\s+(?:could\s+not|was\s+not|wasn't)"
     r"|message\s+you\s+sent\s+(?:could|was)|rejected\s*:|bounced?\s+(?:mail|message)"
@@ -673,6 +759,8 @@ RULES: tuple[Rule, ...] = (
     Rule("bulk_body", "Body offers to unsubscribe (newsletter, spam)", _bulk_body, soft=True),
     Rule("commercial_offer", "Unsolicited commercial offer (loans, SBU/SKK services, SEO)", _commercial_offer,
          soft=True),
+    Rule("sales_pitch", "An offer that pitches a product twice or more (prices, contacts, promises)", _sales_pitch,
+         soft=True),
 )
 
 #: Names of the soft rules (a person may write like this).
@@ -681,6 +769,9 @@ SOFT_RULES = frozenset(r.name for r in RULES if r.soft)
 #: (Bcc, a "[Penting]" tag) says nothing about what it asks. Offers and bulk wording need
 #: stronger evidence (a document, a ticket id, or a request type named in the text).
 ADDRESSING_RULES = frozenset({"list_subject_tag", "undisclosed"})
+#: Soft rules that only a document, a ticket id or a thread lifts: a seller's text names what
+#: it sells ("pendampingan tender", "website error"), so words in it are no request evidence.
+OFFER_RULES = frozenset({"sales_pitch"})
 
 
 def screen(env: Envelope, ctx: ScreenContext, rules: tuple[Rule, ...] = RULES) -> ScreenResult:
@@ -706,17 +797,40 @@ def screen(env: Envelope, ctx: ScreenContext, rules: tuple[Rule, ...] = RULES) -
     return ScreenResult(suppress=True, rule=first[0], reason=first[1], hits=tuple(hits), soft=not hard)
 
 
-def settle(verdict: ScreenResult, strong: list[str], weak: list[str] = ()) -> ScreenResult:  # type: ignore[assignment]
+def attachment_offers(verdict: ScreenResult, texts: list[tuple[str, str]]) -> ScreenResult:
+    """Add the offer hits found in attachments that hold no known document (a brochure sent
+    with "terlampir brosur kami"): they count like the mail's own words, as soft hits that
+    request evidence may still lift (``settle``). ``texts`` is (file name, extracted text)."""
+    names = {name for name, _ in verdict.hits}
+    extra: list[tuple[str, str]] = []
+    for filename, text in texts:
+        for name, reason in offer_hits(text, f" in attachment {' '.join(filename.split())[:60]!r}"):
+            if name not in names:
+                names.add(name)
+                extra.append((name, reason))
+    if not extra:
+        return verdict
+    hits = verdict.hits + tuple(extra)
+    if verdict.suppress:
+        return replace(verdict, hits=hits)
+    return ScreenResult(suppress=True, rule=extra[0][0], reason=extra[0][1], hits=hits, soft=True)
+
+
+def settle(verdict: ScreenResult, strong: list[str], weak: list[str] = (),  # type: ignore[assignment]
+           text: list[str] = ()) -> ScreenResult:  # type: ignore[assignment]
     """The final verdict once the request evidence is known.
 
-    ``strong`` evidence (a recognised document, a ticket id, a request type named in the text)
-    lifts any soft suppression; ``weak`` evidence (a plain request in the text) lifts only
-    suppressions that rest on how the mail was addressed. Hard hits are never lifted.
+    ``strong`` evidence (a recognised document, a ticket id, the ticket's thread) lifts any soft
+    suppression; ``text`` evidence (a request type named in the subject or body) lifts every soft
+    suppression but an offer's (``OFFER_RULES``); ``weak`` evidence (a plain request in the text)
+    lifts only suppressions that rest on how the mail was addressed. Hard hits are never lifted.
     """
     if not (verdict.suppress and verdict.soft):
         return verdict
     names = {name for name, _ in verdict.hits}
-    why = list(strong) or (list(weak) if names <= ADDRESSING_RULES else [])
+    why = list(strong)
+    if not why and not names & OFFER_RULES:
+        why = list(text) or (list(weak) if names <= ADDRESSING_RULES else [])
     if not why:
         return verdict
     return replace(verdict, suppress=False, overridden="; ".join(why))
@@ -735,4 +849,4 @@ def evidence_note(verdict: ScreenResult) -> str:
     return f"soft screening hit(s) {names} overridden by request evidence: {verdict.overridden}"
 
 
-__all__ = ["ADDRESSING_RULES", "RULES", "SOFT_RULES", "Rule", "ScreenContext", "ScreenResult", "evidence_note", "screen", "screening_summary", "settle"]
+__all__ = ["ADDRESSING_RULES", "OFFER_RULES", "attachment_offers", "offer_hits", "RULES", "SOFT_RULES", "Rule", "ScreenContext", "ScreenResult", "evidence_note", "screen", "screening_summary", "settle"]

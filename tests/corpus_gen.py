@@ -116,7 +116,10 @@ def make_form(doc_id: str, rng: random.Random) -> Doc:
 
 LETTER_SUBJECTS = {
     "surat_permohonan_reset_password": ["Permohonan Reset Password Administrator Agency",
-                                        "Permohonan Reset Password Akun Administrator Agency"],
+                                        "Permohonan Reset Password Akun Administrator Agency",
+                                        # a reset letter that mentions data is no data request (issue 11)
+                                        "Permohonan Reset Password dan Pembaruan Data Administrator Agency",
+                                        "Permohonan Reset Kata Sandi dan Data Akun Admin Agency"],
     "surat_permohonan_penggantian_admin": ["Permohonan Penggantian Personil Administrator Agency",
                                            "Permohonan Penggantian Administrator Agency"],
     "surat_permohonan_bergabung": ["Permohonan Bergabung dengan LPSE Provinsi Jawa Barat"],
@@ -132,10 +135,15 @@ def make_letter(doc_id: str, rng: random.Random) -> Doc:
                   f"Perihal : {perihal}", "", "Kepada Yth.", "Kepala UPT LPSE Provinsi Jawa Barat", "di Bandung", ""]
     if titled:
         head = kop + [("SURAT " + perihal).upper(), f"Nomor : 027/{rng.randint(100, 999)}/PBJ", ""]
+    elif rng.random() < 0.3:  # a generic title above the subject line: the subject names the letter
+        head = kop[:-1] + ["SURAT PERMOHONAN", ""] + head[len(kop):]
     body = ["Dengan hormat,"]
     fields: dict[str, str] = {}
     if doc_id == "surat_permohonan_reset_password":
-        body.append("Sehubungan dengan lupa kata sandi akun Administrator Agency, kami mohon reset password untuk:")
+        body.append(rng.choice([
+            "Sehubungan dengan lupa kata sandi akun Administrator Agency, kami mohon reset password untuk:",
+            "Kami mohon reset password akun Administrator Agency dengan data sebagai berikut:",
+            "Bersama ini kami mengajukan permohonan reset password dan pembaruan data Administrator Agency:"]))
         fields = _admin_fields(rng)
     elif doc_id == "surat_permohonan_penggantian_admin":
         body.append("Sehubungan dengan mutasi pegawai, kami mohon penggantian Administrator Agency menjadi:")
@@ -156,20 +164,35 @@ def make_sk(rng: random.Random) -> Doc:
     who = rng.choice(["KEPALA DINAS PEKERJAAN UMUM", "SEKRETARIS DAERAH KABUPATEN GARUT", "DIREKTUR RSUD AL IHSAN",
                       "KEPALA BAGIAN PENGADAAN BARANG DAN JASA"])
     style = rng.random()
-    if style < 0.4:
+    title = "SURAT KEPUTUSAN PENUNJUKAN ADMINISTRATOR AGENCY"
+    nomor = f"NOMOR : {rng.randint(100, 999)}/SK/2026"
+    if style < 0.3:
         head = [f"KEPUTUSAN {who}", f"NOMOR : 800/Kep.{rng.randint(10, 999)}-PBJ/2026", "TENTANG",
                 "PENUNJUKAN ADMINISTRATOR AGENCY", "LAYANAN PENGADAAN SECARA ELEKTRONIK", ""]
-    elif style < 0.7:
-        head = kop + ["SURAT KEPUTUSAN", f"NOMOR : {rng.randint(100, 999)}/SK/2026", "TENTANG",
-                      "PENUNJUKAN ADMINISTRATOR AGENCY", ""]
-    else:
+    elif style < 0.5:
+        head = kop + ["SURAT KEPUTUSAN", nomor, "TENTANG", "PENUNJUKAN ADMINISTRATOR AGENCY", ""]
+    elif style < 0.65:
         head = kop + ["SURAT KEPUTUSAN PENUNJUKAN ADMINISTRATOR AGENCY", f"Nomor : {rng.randint(100, 999)}/SK/2026", ""]
+    else:
+        # Headings as people really type them (issue 11): "PENUNJUKKAN", extra words, "PENGELOLA"
+        # for the role, a word broken at the end of a line.
+        title, lines = rng.choice([
+            ("SURAT KEPUTUSAN TENTANG PENUNJUKKAN ADMINISTRATOR AGENCY", ["TENTANG", "PENUNJUKKAN ADMINISTRATOR AGENCY"]),
+            ("SURAT KEPUTUSAN TENTANG PENUNJUKAN PENGELOLA AKUN SPSE", ["TENTANG", "PENUNJUKAN PENGELOLA AKUN SPSE", "(ADMINISTRATOR AGENCY)"]),
+            ("SURAT KEPUTUSAN TENTANG PENGANGKATAN PEGAWAI SEBAGAI ADMINISTRATOR AGENCY",
+             ["TENTANG", "PENGANGKATAN PEGAWAI SEBAGAI ADMINISTRATOR AGENCY", "PADA LPSE PROVINSI JAWA BARAT"]),
+            ("SURAT KEPUTUSAN TENTANG PENUNJUKAN ADMINISTRATOR AGENCY", ["TENTANG", "PENUNJUKAN ADMINIS-", "TRATOR AGENCY TAHUN 2026"]),
+            ("SURAT KEPUTUSAN TENTANG PENUNJUKAN PENGELOLA LAYANAN PENGADAAN SECARA ELEKTRONIK",
+             ["TENTANG", "PENUNJUKAN PENGELOLA LAYANAN", "PENGADAAN SECARA ELEKTRONIK"]),
+        ])
+        first = rng.choice([f"KEPUTUSAN {who}", "SURAT KEPUTUSAN"])
+        head = ([] if first.startswith("KEPUTUSAN") else kop) + [first, nomor] + lines + [""]
     body = ["Menimbang : bahwa untuk kelancaran pengadaan secara elektronik perlu menunjuk Administrator Agency;",
             "MEMUTUSKAN", "Menetapkan : Menunjuk pegawai berikut sebagai Administrator Agency:"]
     fields = _admin_fields(rng)
     if rng.random() < 0.15:  # an SK without NIP/email: the SLA data check must notice
         fields.pop("Alamat Email")
-    return Doc("sk_admin_agency", head + body + _fields_lines(fields) + _signature(rng), "SURAT KEPUTUSAN PENUNJUKAN ADMINISTRATOR AGENCY", fields)
+    return Doc("sk_admin_agency", head + body + _fields_lines(fields) + _signature(rng), title, fields)
 
 
 def make_sla(rng: random.Random) -> Doc:
@@ -287,7 +310,128 @@ class Sample:
     note: str
 
 
+# -- mails nobody here wrote (issue 11): vendors, status questions, outage reports in Bcc, offers --
+
+#: Share of mails drawn from the scenarios below rather than from the request types above.
+SCENARIO_SHARE = 0.3
+#: Label of a mail that must never be answered (``rules eval`` reads it the same way).
+SUPPRESSED = "(suppressed)"
+
+VENDORS = ["CV Maju Jaya", "PT Sinar Abadi Konstruksi", "CV Karya Mandiri", "PT Bangun Persada Nusantara"]
+VENDOR_BODIES = [
+    "Dengan hormat,\nKami dari {v}, penyedia yang terdaftar di SPSE LPSE Jawa Barat, lupa password akun kami.\n"
+    "Mohon dibantu reset password.\nTerima kasih.",
+    "Selamat pagi, saya direktur {v}. User ID perusahaan kami terkunci setelah beberapa kali salah memasukkan kata sandi, "
+    "sehingga tidak bisa login untuk mengikuti tender. Mohon bantuannya.",
+    "Yth. Admin LPSE,\nMohon reset kata sandi akun SPSE {v} karena email pemulihan tidak masuk.\nHormat kami,\nBagian Tender {v}",
+    "Dengan hormat,\nTerlampir surat permohonan reset password akun penyedia {v}.\nAtas bantuannya kami ucapkan terima kasih.",
+]
+VENDOR_LETTER_SUBJECTS = ["Permohonan Reset Password", "Permohonan Reset Password Akun SPSE",
+                          "Permohonan Reset Password Akun Penyedia", "Permohonan Pengaturan Ulang Kata Sandi"]
+STATUS_BODIES = [
+    "Selamat siang,\nBagaimana kelanjutan permohonan kami yang kami kirim minggu lalu?\nTerima kasih.",
+    "Yth. Helpdesk LPSE,\nmohon info progresnya untuk surat permohonan kami. Terima kasih.",
+    "Dengan hormat,\nKami ingin menanyakan perkembangan permohonan {what} yang telah kami ajukan. Sudah sejauh mana ya?",
+    "Mohon update untuk permohonan {what} yang sudah kami kirimkan tanggal {d} November.",
+    "Selamat pagi, apakah sudah ada kabar untuk permohonan {what} kami? Terima kasih.",
+    "Mohon konfirmasi status permohonan {what} kami, apakah sudah diproses?",
+]
+STATUS_SUBJECTS = ["Re: Permohonan {what}", "Menanyakan kelanjutan permohonan", "Follow up", "Konfirmasi", "(tanpa subjek)"]
+OUTAGE_BODIES = [
+    "Selamat pagi,\nSPSE tidak bisa diakses sejak pukul 08.00 WIB, muncul error 502 Bad Gateway.",
+    "Website LPSE Jawa Barat tidak dapat dibuka dari kantor kami sejak tadi pagi.",
+    "Aplikasi SPSE sangat lambat, upload dokumen pemilihan selalu gagal.",
+    "Halaman login SPSE hanya menampilkan layar putih.",
+    "Pokja kami mengalami kendala saat membuka SPSE, loading terus tanpa hasil.",
+    "Apakah server LPSE sedang down? Dari tadi tidak bisa akses.",
+]
+OUTAGE_SUBJECTS = ["SPSE tidak bisa diakses", "Gangguan SPSE", "Laporan", "Kendala akses", "(tanpa subjek)", "URGENT"]
+OFFERS = [
+    ("Pinjaman dana cepat untuk ASN", "Yth. Bapak/Ibu,\nKami menawarkan pinjaman tanpa agunan bagi ASN, bunga rendah, "
+     "pencairan dalam 1 hari. Hubungi WA 0812-3456-7890."),
+    ("Kredit Multiguna Pegawai", "Dengan hormat, kami dari Bank Sejahtera memberikan informasi program kredit multiguna "
+     "bagi pegawai instansi Bapak/Ibu. Syarat mudah, angsuran ringan."),
+    ("Pengurusan SBU dan SKK Konstruksi", "Kami melayani pengurusan SBU konstruksi dan SKK tenaga ahli agar perusahaan "
+     "dapat mengikuti tender. Proses cepat, harga terjangkau. Hubungi kami."),
+    ("Sertifikasi Badan Usaha", "Perusahaan Anda belum punya SBU? Tim kami siap membantu pengurusan Sertifikat Badan Usaha "
+     "dan SKK sampai terbit. Konsultasi gratis!"),
+    ("Jasa SEO Website Instansi", "Selamat siang, website instansi Bapak/Ibu belum muncul di halaman pertama Google? "
+     "Kami menawarkan jasa SEO dengan harga promo."),
+    ("Penawaran Pembuatan Website", "Dengan hormat, perkenankan kami memperkenalkan layanan pembuatan website dan web design "
+     "untuk instansi pemerintah, harga mulai Rp 2.500.000."),
+    ("SEO services", "Hello, we noticed your website is not on the first page of Google. We offer affordable SEO "
+     "services, reply for a free audit."),
+]
+BROCHURE = ["CV SOLUSI PERIZINAN", "JASA PENGURUSAN SBU DAN SKK KONSTRUKSI", "Proses cepat 7 hari kerja",
+            "Harga terjangkau, bergaransi", "Hubungi WA 0812 3456 7890"]
+
+
+def _vendor_letter(rng: random.Random, vendor: str) -> Doc:
+    """A supplier's own reset letter: company letterhead, NPWP, signed by its director."""
+    perihal = rng.choice(VENDOR_LETTER_SUBJECTS)
+    lines = [vendor.upper(), f"Jl. Soekarno Hatta No. {rng.randint(1, 400)} Bandung", "NPWP : 01.234.567.8-421.000", "",
+             f"Nomor : {rng.randint(1, 99)}/{vendor.split()[1][:2].upper()}/XI/2026", f"Perihal : {perihal}", "",
+             "Kepada Yth.", "Admin LPSE Provinsi Jawa Barat", "di Bandung", "", "Dengan hormat,",
+             rng.choice([f"Kami selaku penyedia barang/jasa mohon reset password akun SPSE {vendor}.",
+                         "Yang bertanda tangan di bawah ini mohon reset kata sandi akun perusahaan kami:"]),
+             f"Nama Perusahaan : {vendor}", "Nama : Budi Hartono", "Jabatan : Direktur",
+             "", "Demikian permohonan ini kami sampaikan.", "", "Direktur,", "", "Budi Hartono"]
+    return Doc("vendor_letter", lines, ("SURAT " + perihal).upper(), {"Nama Perusahaan": vendor, "Jabatan": "Direktur"})
+
+
+def make_scenario(i: int, rng: random.Random, ocr: bool = True) -> Sample:
+    """One mail of a kind issue 11 named: the label says what a person would do with it."""
+    kind = rng.choice(["vendor", "vendor_letter", "status", "outage_bcc", "offer", "offer_brochure", "sbu_question"])
+    gov, unit, domain = rng.choice(AGENCIES)
+    person = f"{rng.choice(PEOPLE)[0]} <user{rng.randint(1, 999)}@gmail.com>"
+    to = "helpdesk@lpse.jabarprov.go.id"
+    attachments: list[tuple[str, bytes]] = []
+    what = rng.choice(["ubah jadwal", "reset password admin agency", "bergabung", "uji forensik"])
+    if kind in ("vendor", "vendor_letter"):
+        vendor = rng.choice(VENDORS)
+        subject = rng.choice(["Lupa password", "Reset password akun", "Akun terkunci", "Permohonan Reset Password"])
+        body = rng.choice(VENDOR_BODIES).format(v=vendor)
+        sender = f"{vendor} <admin{rng.randint(1, 99)}@gmail.com>"
+        rtype, note = "lainnya", kind
+        if kind == "vendor_letter":
+            body = f"Dengan hormat,\nTerlampir surat permohonan kami.\n\n{vendor}"
+            fmt = rng.choice(["text", "docx"] + (["scan"] if ocr else []))
+            doc = _vendor_letter(rng, vendor)
+            name = rng.choice(["surat.pdf", "scan0001.pdf", "permohonan reset password.pdf"])
+            if fmt == "docx":
+                attachments.append((name.replace(".pdf", ".docx"), docx_file(doc.docx_title, doc.docx_fields,
+                                                                            header=vendor.upper(), closing="Hormat kami, Direktur")))
+            else:
+                attachments.append((name, text_pdf_lines(doc.lines) if fmt == "text" else scanned(doc.lines, rng)))
+            note += f",{fmt}"
+    elif kind == "status":
+        subject = rng.choice(STATUS_SUBJECTS).format(what=what)
+        body = rng.choice(STATUS_BODIES).format(what=what, d=rng.randint(1, 28))
+        sender, rtype, note = person, "status", "status"
+    elif kind == "outage_bcc":
+        subject, body = rng.choice(OUTAGE_SUBJECTS), rng.choice(OUTAGE_BODIES)
+        sender, rtype, note = f"Pokja Pemilihan <pokja{rng.randint(1, 40)}@{domain}>", "gangguan", "outage,bcc"
+        to = "undisclosed-recipients:;"
+    elif kind in ("offer", "offer_brochure"):
+        subject, body = rng.choice(OFFERS)
+        sender, rtype, note = f"Marketing <marketing{rng.randint(1, 9)}@promo-{rng.randint(1, 99)}.com>", SUPPRESSED, kind
+        if kind == "offer_brochure":
+            subject, body = "Informasi layanan", "Dengan hormat,\nBersama ini kami sampaikan brosur layanan kami.\nTerima kasih."
+            attachments.append(("brosur.pdf", text_pdf_lines(BROCHURE)))
+        if rng.random() < 0.4:
+            to = "undisclosed-recipients:;"
+    else:  # a supplier asks about SBU/SKK: names a product, pitches nothing, is answered
+        subject = "Pertanyaan persyaratan"
+        body = ("Selamat siang, apakah untuk mengikuti tender konstruksi kami wajib memiliki SBU dan SKK? "
+                "Mohon penjelasannya.")
+        sender, rtype, note = f"{rng.choice(VENDORS)} <info{rng.randint(1, 99)}@gmail.com>", "lainnya", "sbu_question"
+    msg = request_mail(subject, body, attachments, sender=sender, to=to)
+    return Sample(f"{i:04d}.eml", msg, rtype, [], note)
+
+
 def make_sample(i: int, rng: random.Random, ocr: bool = True) -> Sample:
+    if rng.random() < SCENARIO_SHARE:
+        return make_scenario(i, rng, ocr)
     rtype = rng.choices(list(REQUIRED), weights=[22, 10, 12, 12, 8, 8, 6, 4, 8])[0]
     required = REQUIRED[rtype]
     attach_ids = list(required)

@@ -120,6 +120,8 @@ def _score(directory: Path) -> tuple[float, float, list[str]]:
     wrong = []
     for name, rtype, missing, note in rows:
         got = classify_file(str(directory / name), CONFIG, RULES)
+        if got["suppress"]:  # "(suppressed)": a mail that must never be answered (an offer)
+            got = {**got, "request_type": "(suppressed)"}
         exp = [m for m in missing.split(",") if m]
         type_ok += got["request_type"] == rtype
         missing_ok += got["request_type"] == rtype and got["missing"] == exp
