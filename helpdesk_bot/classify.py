@@ -292,6 +292,13 @@ _ACCOUNT_PROBLEM = re.compile(
     r"(?:\w+\s+){0,3}?(?:password|kata\s*sandi|sandi|akun|login|masuk|user\s*id|username)\b"
     r"|\b(?:password|kata\s*sandi|akun|user\s*id)\s+(?:\w+\s+){0,3}?(?:terblokir|diblokir|terkunci|dikunci|hilang|lupa"
     r"|tidak\s+bisa|tidak\s+dapat|kedaluwarsa|kadaluarsa|expired|salah)\b")
+#: A company signs the mail or names itself as the sender ("CV Maju Jaya <...@gmail.com>").
+_COMPANY_NAME = re.compile(r"^[ \t]*+(?:pt|cv|ud|firma)\.?[ \t]++[a-z]", re.M)
+#: The account itself is the problem (forgotten, locked, expired), not the site: "tidak bisa
+#: login" alone may be an outage (``gangguan``), "lupa password" never is.
+_ACCOUNT_ITSELF = re.compile(
+    r"\b(?:lupa|reset|direset|mereset|atur\s+ulang|terblokir|diblokir|terkunci|dikunci|hilang|kedaluwarsa|kadaluarsa"
+    r"|expired)\b|\bsalah\s+(?:memasukkan\s+)?(?:password|kata\s*sandi|sandi)\b")
 #: The account in question is an agency's: its Administrator Agency, or a Pokja's/PPK's user.
 _AGENCY_ADMIN = re.compile(r"\badmin(?:istrator)?\s+agency\b|\b(?:akun|user\s*id|password|kata\s*sandi)\s+(?:pokja|ppk)\b"
                            r"|\b(?:kami|saya)\s+(?:selaku|sebagai)\s+(?:anggota\s+)?(?:pokja|ppk)\b")
@@ -314,7 +321,10 @@ def detect_intent(env: Envelope, found: set[str], rt: RequestType, rules: RuleSe
         m = _THANKS.search(text)
         return "thanks", Hit("intent:thanks", f"a thank-you or confirmation ({m.group(0)!r}), asking for nothing")
     both = f"{subject}\n{text}\n{attachment_text[:4000]}"
-    vendor, problem = _VENDOR.search(both), _ACCOUNT_PROBLEM.search(both)
+    problem = _ACCOUNT_PROBLEM.search(both)
+    vendor = _VENDOR.search(both) or _COMPANY_NAME.search(f"{normalise(env.sender_name or '')}\n{text}")
+    if vendor and problem and rt.outage_report and not _ACCOUNT_ITSELF.search(both):
+        return "", None  # a supplier reporting that SPSE is down: an outage report like anyone's
     if vendor and problem and not _AGENCY_ADMIN.search(both) and not found:
         return "vendor_account", Hit("intent:vendor_account",
                                      f"a supplier's own SPSE account ({vendor.group(0)!r}, {problem.group(0)!r})")

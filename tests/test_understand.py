@@ -457,3 +457,18 @@ def test_an_offer_in_a_brochure_is_suppressed_but_a_form_still_lifts_it():
 def test_a_person_who_names_a_product_is_not_an_offer(body):
     a = run(request_mail("Pertanyaan", body))
     assert not a.verdict.suppress
+
+
+def test_an_unreadable_letter_from_a_company_is_the_vendor_path_but_its_outage_report_is_gangguan():
+    # The scan cannot be read; only its file name names a reset letter. The sender is a company.
+    a = run(request_mail("Permohonan Reset Password", "Terlampir surat permohonan kami.",
+                         [("permohonan reset password.pdf", b"%PDF-1.4 unreadable")], sender="CV Maju Jaya <cvmj@gmail.com>"))
+    assert (a.result.request_type, a.result.intent) == ("lainnya", "vendor_account")
+    # The same company reporting that SPSE is down is an outage report.
+    b = run(request_mail("SPSE error", "Kami tidak bisa login ke SPSE, muncul error 502 Bad Gateway.",
+                         sender="PT Sinar Abadi <psa@gmail.com>"))
+    assert b.result.request_type == "gangguan"
+    # An agency's Pokja with the same unreadable file is still a reset request.
+    c = run(request_mail("Permohonan Reset Password", "Terlampir surat permohonan kami.",
+                         [("permohonan reset password.pdf", b"%PDF-1.4 unreadable")]))
+    assert c.result.request_type == "reset_password"
