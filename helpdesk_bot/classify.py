@@ -250,9 +250,10 @@ def request_evidence(env: Envelope, result: Classification | None) -> tuple[list
     """(strong, weak, text) evidence that a person asks the helpdesk for something.
 
     Strong: a recognised document, a ticket id in the subject. Text: a request type named by
-    the subject or body (its keywords decided), a report that SPSE is down among them. Weak: a
-    plain request about the helpdesk's work in the first lines ("mohon informasi jadwal
-    bimtek"), which lifts only Bcc-like suppressions (screen.settle says what lifts what).
+    the subject or body (its keywords decided), a report that SPSE is down among them, or a
+    supplier's own account question. Weak: a plain request about the helpdesk's work in the
+    subject or first lines ("mohon informasi jadwal bimtek"), or a thank-you, which lift only
+    Bcc-like suppressions (screen.settle says what lifts what).
     """
     strong: list[str] = []
     weak: list[str] = []
@@ -264,10 +265,14 @@ def request_evidence(env: Envelope, result: Classification | None) -> tuple[list
                               f"({r.how}, page {r.page})")
         if any(h.rule.startswith(("keyword:", "intent:")) for h in result.hits) and not result.fallback:
             text.append(f"the text asks for {result.request_type}")
+        elif result.intent == "vendor_account":
+            text.append("a supplier asks about its own SPSE account")
+        elif result.intent == "thanks":  # a person's note, but a newsletter thanks its readers too
+            weak.append("a thank-you or confirmation from a person")
     m = TICKET_ID.search(env.subject or "")
     if m:
         strong.append(f"ticket id {m.group(0)} in the subject")
-    head = normalise((env.text or "")[:1500])
+    head = normalise(f"{env.subject or ''}\n{(env.text or '')[:1500]}")
     req, topic = _PLAIN_REQUEST.search(head), _HELPDESK_WORDS.search(head)
     if req and topic:
         weak.append(f"a request in the text ({req.group(0)!r} ... {topic.group(0)!r})")

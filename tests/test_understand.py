@@ -472,3 +472,16 @@ def test_an_unreadable_letter_from_a_company_is_the_vendor_path_but_its_outage_r
     c = run(request_mail("Permohonan Reset Password", "Terlampir surat permohonan kami.",
                          [("permohonan reset password.pdf", b"%PDF-1.4 unreadable")]))
     assert c.result.request_type == "reset_password"
+
+
+def test_bccd_person_mail_with_the_request_in_its_subject_a_thanks_or_a_vendor_question_is_answered():
+    bcc = "undisclosed-recipients:;"
+    subject_only = run(request_mail("Mohon bantuan: SPSE tidak bisa login", "Terima kasih sebelumnya.", to=bcc))
+    assert not subject_only.verdict.suppress
+    thanks = run(request_mail("Re: Reset password", "Baik, terima kasih Pak. Sudah berhasil.", to=bcc))
+    assert not thanks.verdict.suppress and thanks.result.intent == "thanks"
+    vendor = run(request_mail("Akun", "Kami penyedia CV Maju Jaya, akun kami terkunci.", to=bcc))
+    assert not vendor.verdict.suppress and vendor.result.intent == "vendor_account"
+    # A Bcc'd newsletter that thanks its readers is still bulk mail.
+    news = run(request_mail("Buletin", "Terima kasih telah membaca buletin kami.\nUnsubscribe di sini.", to=bcc))
+    assert news.verdict.suppress
