@@ -91,7 +91,7 @@ class RecordingCache:
 
 def redact_document(doc: DocumentText) -> DocumentText:
     """Text and form values with credentials masked: what is cached, stored and classified."""
-    return dataclasses.replace(doc, text=redaction.redact(doc.text),
+    return dataclasses.replace(doc, text=redaction.redact(doc.text), filename=redaction.redact_filename(doc.filename),
                                form_values=redaction.redact_mapping(doc.form_values))
 
 
@@ -116,9 +116,11 @@ def redact_docs(env: Envelope, docs: list[DocumentText]) -> list[DocumentText]:
     for d in docs:
         text = redaction.redact(d.text)
         values = redaction.redact_mapping(d.form_values)
-        if text != d.text or values != d.form_values:
+        # A ZIP member's name ("berkas.zip/password=X.pdf") is shown and stored like the text.
+        name = redaction.redact_filename(d.filename)
+        if text != redaction.plain(d.text) or values != d.form_values or name != d.filename:
             env.secret_found = True
-        out.append(dataclasses.replace(d, text=text, form_values=values))
+        out.append(dataclasses.replace(d, text=text, form_values=values, filename=name))
     return out
 
 

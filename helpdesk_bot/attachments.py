@@ -99,6 +99,11 @@ def store(config: Config, db: Store, ticket_id: str, attachments: Iterable[Attac
     the same ticket id are removed first. Returns what was stored (name, sha256, size).
     """
     attachments = list(attachments)
+    # Only as many as are read (limits.max_attachments): 3,000 tiny parts must not become 3,000
+    # files. The rest stay in the kept request mail (request.eml) for staff.
+    cap = config.limits.max_attachments
+    not_stored = max(0, len(attachments) - cap)
+    attachments = attachments[:cap]
     directory = ticket_dir(config, ticket_id)
     if fresh and directory.exists():
         shutil.rmtree(directory)
@@ -114,7 +119,8 @@ def store(config: Config, db: Store, ticket_id: str, attachments: Iterable[Attac
         stored.append({"file": name, "sha256": sha, "size": len(att.data)})
     shas = sorted({s["sha256"] for s in stored} | {s for s in doc_shas if s})
     if stored or shas:
-        db.add_event(ticket_id, "attachments_stored", files=[s["file"] for s in stored], sha256=shas)
+        extra = {"not_stored": not_stored} if not_stored else {}
+        db.add_event(ticket_id, "attachments_stored", files=[s["file"] for s in stored], sha256=shas, **extra)
     return stored
 
 

@@ -144,7 +144,9 @@ def doctor(state: State, timeout: float) -> None:
     failed = [r for r in results if r.status == "FAIL"]
     if failed:
         raise click.ClickException(f"{len(failed)} check(s) failed")
-    click.echo(f"all {len(results)} checks passed")
+    warned = sum(r.status == "WARN" for r in results)
+    click.echo(f"{len(results)} checks passed, {warned} with a warning (see WARN above)" if warned
+               else f"all {len(results)} checks passed")
 
 
 class BarSafeStream:

@@ -52,10 +52,11 @@ _QUALIFIERS = (
     r"|digunakan|tersebut|nya|spse|lpse|untuk[ \t]{1,3}login|login|masuk|sekarang|terbaru|my|new|old|the|your"
 )
 #: Separators that make whatever follows the value: ":", "=", full-width and look-alike colons,
-#: arrows, dashes set off by spaces, and "adalah"/"is".
-_SEPARATOR = r"(?:[:=\uff1a\ufe55\ua789\u2236]|->|=>|\u2192|[ \t][\u2014\u2013-]{1,2}(?=[ \t]))"
+#: a table cell border "|" (form tables extract as "Password | X"), arrows, dashes set off by
+#: spaces, and "adalah"/"is".
+_SEPARATOR = r"(?:[:=\uff1a\ufe55\ua789\u2236|]|->|=>|\u2192|[ \t][\u2014\u2013-]{1,2}(?=[ \t]))"
 _TAIL = re.compile(
-    rf"(?P<quals>(?:[ \t_]{{1,5}}(?:{_QUALIFIERS})(?!{_ALNUM})|[ \t]{{0,5}}\([^()\n]{{0,40}}\)){{0,3}})"
+    rf"(?P<quals>(?:[ \t_]{{1,5}}(?:{_QUALIFIERS})(?:[ \t]{{1,3}}\d{{1,4}})?(?!{_ALNUM})|[ \t]{{0,5}}\([^()\n]{{0,40}}\)){{0,3}})"
     rf"(?:(?P<explicit>[ \t]{{0,5}}{_SEPARATOR}[ \t]{{0,5}}"
     rf"|[ \t]{{1,5}}(?:adalah|yaitu|ialah|is|are)(?!{_ALNUM})[ \t]{{0,5}}(?:{_SEPARATOR}[ \t]{{0,5}})?)"
     r"|(?P<space>[ \t]{1,20}))",
@@ -63,6 +64,18 @@ _TAIL = re.compile(
 )
 _TOKEN = re.compile(r"\S+")
 _TRAILING = ".,;:!?)]}\"'"
+
+
+def _has_word_qualifier(quals: str) -> bool:
+    """A qualifier word ("baru", "pokja 3"), not just a parenthesis: "dkim=pass (not aligned)
+    spf=none" in an authentication verdict is no password."""
+    depth, rest = 0, []
+    for c in quals:
+        depth += c == "("
+        if not depth:
+            rest.append(c)
+        depth -= c == ")" and depth > 0
+    return bool("".join(rest).strip(" \t_"))
 
 
 def _looks_like_credential(token: str) -> bool:
@@ -86,9 +99,17 @@ def _next_field(line: str, start: int) -> int:
     return len(line)
 
 
-def _explicit_value(line: str, value_start: int) -> tuple[int, int] | None:
-    """The value after "label:": up to the next field or the end of the line; None if masked."""
+def _explicit_value(line: str, value_start: int, cell: bool = False) -> tuple[int, int] | None:
+    """The value after "label:": up to the next field or the end of the line; None if masked.
+
+    ``cell``: the separator was a table border ("Password | X | Kode Tender | 123"), so the
+    value is the next cell only."""
     end = _next_field(line, value_start)
+    if cell:  # one cell, and one word: "Password | Kode Tender | ..." is a table's header row
+        border = line.find("|", value_start, end)
+        end = end if border < 0 else border
+        if len(line[value_start:end].split()) != 1:
+            return None
     value_end = value_start + len(line[value_start:end].rstrip(" \t,;|"))
     if value_end == value_start or line.startswith(MASK, value_start) and value_end == value_start + len(MASK):
         return None
@@ -142,10 +163,10 @@ def _redact_line(line: str) -> tuple[str, int]:
             if tail.end() >= content_end:
                 pieces.append(line[copied:])
                 return "".join(pieces), _ANY
-            span = _explicit_value(line, tail.end())
+            span = _explicit_value(line, tail.end(), cell="|" in tail.group("explicit"))
             if span is None:
                 pos = max(pos, tail.end())
-        elif m.group("strong") or tail.group("quals").strip():
+        elif m.group("strong") or _has_word_qualifier(tail.group("quals")):
             span = _credential_token(line, tail.end())
         else:  # an ordinary word as label ("pass", "user", "otp"): only a value with a digit counts
             span = _credential_token(line, tail.end(), need_digit=True)
@@ -158,7 +179,7 @@ def _redact_line(line: str) -> tuple[str, int]:
 
 def has_secret(text: str) -> bool:
     """Whether ``text`` holds a credential value that ``redact`` would mask."""
-    return bool(text) and redact(text) != text
+    return bool(text) and redact(text) != plain(text)
 
 
 def redact_filename(name: str) -> str:
@@ -168,7 +189,7 @@ def redact_filename(name: str) -> str:
     stem, dot, ext = name.rpartition(".")
     if not dot or len(ext) > 5 or not ext.isalnum():
         stem, dot, ext = name, "", ""
-    spaced = stem.replace("_", " ").replace("-", " ")
+    spaced = plain(stem.replace("_", " ").replace("-", " "))
     masked = redact(spaced)
     return name if masked == spaced else f"{masked}{dot}{ext}"
 
@@ -185,11 +206,21 @@ def _redact_next_line(line: str, pending: int) -> str:
     return masked[0] if masked else line
 
 
+#: Full-width ASCII ("Ｐａｓｓｗｏｒｄ", phone keyboards) as ASCII; zero-width characters and soft
+#: hyphens (copied from web pages, or put inside a label) removed. ASCII text is unchanged.
+_PLAIN = {0xFF01 + i: 0x21 + i for i in range(94)} | dict.fromkeys([0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD])
+
+
+def plain(text: str) -> str:
+    """``text`` as ``redact`` reads it (see _PLAIN); compare with this to see what was masked."""
+    return text if text.isascii() else text.translate(_PLAIN)
+
+
 def redact(text: str) -> str:
     """Replace credential values in free text by ``[disamarkan]``, keeping the labels."""
     if not text:
         return text
-    lines = text.split("\n")
+    lines = plain(text).split("\n")
     pending = _NONE
     for i, line in enumerate(lines):
         if pending:
@@ -238,4 +269,4 @@ def redact_mapping(d: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-__all__ = ["MASK", "has_secret", "is_credential_key", "redact", "redact_filename", "redact_mapping", "redact_texts"]
+__all__ = ["MASK", "has_secret", "plain", "is_credential_key", "redact", "redact_filename", "redact_mapping", "redact_texts"]

@@ -33,9 +33,16 @@ _TAG = re.compile(r"\[\s*[A-Z]{1,6}-\d{4}-\d{3,6}\s*\]")
 _RE = re.compile(r"^\s*((re|aw|fw|fwd|bls|balas|tr|sv|vs)\s*(\[\d+\])?\s*:\s*)+", re.I)
 
 
+#: Characters of the requester's subject a reply repeats: parse keeps up to 16 KiB of a header
+#: field, and a reply's size must not grow with what a stranger sends.
+MAX_REPLY_SUBJECT_CHARS = 200
+
+
 def reply_subject(ticket_id: str, original: str) -> str:
     """"[HD-2026-00042] Re: <original>", without piling up tags and Re: prefixes."""
-    base = _RE.sub("", _TAG.sub("", original or "")).strip() or "Permohonan Layanan Helpdesk"
+    base = _RE.sub("", _TAG.sub("", (original or "")[:MAX_REPLY_SUBJECT_CHARS * 4])).strip() or "Permohonan Layanan Helpdesk"
+    if len(base) > MAX_REPLY_SUBJECT_CHARS:
+        base = base[:MAX_REPLY_SUBJECT_CHARS].rstrip() + "…"
     return f"[{ticket_id}] Re: {base}"
 
 

@@ -29,6 +29,7 @@ import structlog
 
 from . import outages
 from .config import Config
+from .documents.model import TOO_MANY_ATTACHMENTS
 from .office_hours import OfficeCalendar, format_datetime_id
 from .people import format_nip, format_phone
 from .ratelimit import deferrable, over_limit
@@ -63,6 +64,18 @@ UNREADABLE_REASONS = {
     "ocr_unavailable": "pemindaian teks tidak tersedia",
     "empty": "berkas kosong",
 }
+
+def unreadable_lines(docs: Sequence[DocumentText]) -> list[dict[str, str]]:
+    """The "Lampiran berikut tidak dapat kami baca" list: one line per unreadable file, and the
+    attachments over limits.max_attachments as one line (500 parts must not make 500 lines)."""
+    lines = [{"filename": d.filename, "reason": UNREADABLE_REASONS.get(d.error, "berkas tidak dapat dibaca")}
+             for d in docs if d.error and d.error != TOO_MANY_ATTACHMENTS]
+    extra = sum(1 for d in docs if d.error == TOO_MANY_ATTACHMENTS)
+    if extra:
+        lines.append({"filename": f"{extra} lampiran lainnya",
+                      "reason": "tidak dibaca karena melebihi batas jumlah lampiran dalam satu email"})
+    return lines
+
 
 #: Ticket fields an acknowledgement shows, with their labels.
 FIELD_LABELS = {
@@ -170,7 +183,7 @@ class ReplyService:
                     env: Envelope, when: Promise, update: bool = False) -> dict[str, Any]:
         """What an acknowledgement template sees (also ``--explain`` and ``rules check``)."""
         rules = self.rules
-        unreadable = [{"filename": d.filename, "reason": UNREADABLE_REASONS.get(d.error, d.error)} for d in docs if d.error]
+        unreadable = unreadable_lines(docs)
         shape = {"nip": format_nip, "telepon": format_phone}
         shown = [(FIELD_LABELS[k], shape.get(k, str)(v)) for k, v in ticket.fields.items() if k in FIELD_LABELS]
         first = rt.name.split(" ", 1)[0]

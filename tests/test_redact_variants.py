@@ -48,6 +48,11 @@ MASKED: list[tuple[str, str]] = [
     # letter-spaced labels, and an ordinary word as label before a value with a digit (outsider attack)
     (f"P a s s w o r d: {S}", S), (f"p.a.s.s.w.o.r.d = {S}", S), (f"K a t a  s a n d i : {S}", S),
     ("pass SecretPW1", "SecretPW1"), ("user pokja12 pass Rahasia123", "Rahasia123"), ("otp 482913", "482913"),
+    # form tables ("Password | X"), a Pokja's number after the label, zero-width and full-width letters (attack 2)
+    ("Password | RahasiaDocx1", "RahasiaDocx1"), ("Kata Sandi Baru | rahasia", "rahasia"),
+    ("Kode Tender | 48658064 | Password | Abc12345 | Nama | Budi", "Abc12345"),
+    ("Password Pokja 3: RahasiaBody1", "RahasiaBody1"), ("Kata sandi Pokja 5 : RahasiaBody2", "RahasiaBody2"),
+    ("Pass\u200bword: Xq7S01", "Xq7S01"), ("\uff30\uff41\uff53\uff53\uff57\uff4f\uff52\uff44: Xq7S02", "Xq7S02"),
 ]
 
 UNCHANGED: list[str] = [
@@ -60,6 +65,7 @@ UNCHANGED: list[str] = [
     "Pin lokasi kantor terlampir", "please reset my password", "the password was changed yesterday",
     "user baru belum terdaftar", "Password:\nMohon dibantu", "kata sandi\nsudah diganti",
     "pass 2 lembar", "user Budi", "login SPSE hari ini gagal", "Mohon reset p a s s w o r d admin",
+    "No | Password | Kode Tender | Satuan Kerja", "mx.lpse.jabarprov.go.id: dmarc=none dkim=pass (not aligned) spf=none",
 ]
 
 
