@@ -288,6 +288,8 @@ _THANKS = re.compile(r"\b(?:terima\s*kasih|terimakasih|makasih|hatur\s+nuhun|mat
 #: Anything that asks for something: then it is no mere thank-you.
 _ASKS = re.compile(r"\?|\b(?:mohon(?!\s+maaf)|tolong|minta|meminta|permohonan|apakah|bagaimana|kapan|kenapa|mengapa"
                    r"|bisakah|dapatkah|terlampir|lampiran|berikut\s+kami|bersama\s+ini|belum)\b")
+#: "Re:", "Balas:", "Fwd:" ...: the subject is someone else's.
+_REPLY_PREFIX = re.compile(r"^\s*+(?:re|aw|sv|balas|bls|fwd?|tr|wg)\s*+:", re.I)
 #: A supplier (penyedia) writes about its own SPSE account, not an agency's administrator.
 _VENDOR = re.compile(r"\b(?:penyedia|vendor|rekanan|pelaku\s+usaha|perusahaan\s+kami|badan\s+usaha\s+kami"
                      r"|nama\s+perusahaan|(?:direktur|direktris|pimpinan)\s+(?:utama\s+)?(?:pt|cv|ud|firma)"
@@ -322,7 +324,11 @@ def detect_intent(env: Envelope, found: set[str], rt: RequestType, rules: RuleSe
         return "", None
     text = _own_text(env)
     subject = normalise(env.subject or "")
-    if text and len(text) < 600 and _THANKS.search(text) and not _ASKS.search(text) and not found:
+    # A subject of its own ("Mohon bantuan: SPSE tidak bisa login") may carry the request while
+    # the body only says "Terima kasih."; a reply's subject quotes the request it answers.
+    subject_asks = not _REPLY_PREFIX.match(subject) and (
+        _ASKS.search(subject) or any(rx.search(subject) for rx in rt.keywords))
+    if text and len(text) < 600 and _THANKS.search(text) and not _ASKS.search(text) and not subject_asks and not found:
         m = _THANKS.search(text)
         return "thanks", Hit("intent:thanks", f"a thank-you or confirmation ({m.group(0)!r}), asking for nothing")
     both = f"{subject}\n{text}\n{attachment_text[:4000]}"

@@ -485,3 +485,12 @@ def test_bccd_person_mail_with_the_request_in_its_subject_a_thanks_or_a_vendor_q
     # A Bcc'd newsletter that thanks its readers is still bulk mail.
     news = run(request_mail("Buletin", "Terima kasih telah membaca buletin kami.\nUnsubscribe di sini.", to=bcc))
     assert news.verdict.suppress
+
+
+@pytest.mark.parametrize("subject", ["Mohon bantuan tidak bisa masuk SPSE", "Gagal login SPSE", "Aplikasi tidak merespon"])
+def test_a_report_in_the_subject_is_not_a_thank_you_because_the_body_says_terima_kasih(subject):
+    a = run(request_mail(subject, "Terima kasih.", to="undisclosed-recipients:;"))
+    assert not a.verdict.suppress and (a.result.request_type, a.result.intent) == ("gangguan", "")
+    # A reply's subject quotes the request it answers: "Terima kasih." there is a thank-you.
+    r = run(request_mail("Re: Permohonan reset password", "Terima kasih.")).result
+    assert (r.request_type, r.intent) == ("lainnya", "thanks")
