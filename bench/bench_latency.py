@@ -135,6 +135,31 @@ class OutboxWatch:
         return None
 
 
+def measure(mails: list[tuple[str, bytes]], send: Any, wait: Any, args: argparse.Namespace, work: Path,
+            t_start: float, warmup_timeout: float) -> tuple[list[float], int]:
+    """Warm up with the first mail (not counted), then send the rest one at a time ``args.gap``
+    apart; ``send(raw)`` delivers, ``wait(message_id, timeout)`` returns when the reply was seen."""
+    mid, raw = mails[0]
+    send(raw)
+    if wait(mid, warmup_timeout) is None:
+        raise SystemExit("no reply to the warm-up request\n" + (work / "daemon.log").read_text()[-3000:])
+    print(f"daemon up and answering {time.monotonic() - t_start:.1f} s after start (warm-up excluded)")
+    time.sleep(args.gap)
+    latencies: list[float] = []
+    missing = 0
+    for i, (mid, raw) in enumerate(mails[1:], 1):
+        t0 = time.monotonic()
+        send(raw)
+        seen = wait(mid, args.timeout)
+        if seen is None:
+            missing += 1
+            print(f"  #{i}: no reply within {args.timeout} s")
+            continue
+        latencies.append(seen - t0)
+        time.sleep(max(0.0, args.gap - (time.monotonic() - t0)))
+    return latencies, missing
+
+
 def run_maildir(args: argparse.Namespace) -> None:
     from helpdesk_bot.config import embedded_default
 
@@ -151,24 +176,7 @@ def run_maildir(args: argparse.Namespace) -> None:
         t_start = time.monotonic()
         proc = subprocess.Popen([*HELPDESK_BOT, "run"], stdout=log, stderr=subprocess.STDOUT, cwd=work,
                                 start_new_session=True)
-        mid, raw = mails[0]
-        box.add(raw)
-        if watch.wait(mid, 90) is None:
-            raise SystemExit("no reply to the warm-up request\n" + (work / "daemon.log").read_text()[-3000:])
-        print(f"daemon up and answering {time.monotonic() - t_start:.1f} s after start (warm-up excluded)")
-        time.sleep(args.gap)
-        latencies: list[float] = []
-        missing = 0
-        for i, (mid, raw) in enumerate(mails[1:], 1):
-            t0 = time.monotonic()
-            box.add(raw)
-            seen = watch.wait(mid, args.timeout)
-            if seen is None:
-                missing += 1
-                print(f"  #{i}: no reply within {args.timeout} s")
-                continue
-            latencies.append(seen - t0)
-            time.sleep(max(0.0, args.gap - (time.monotonic() - t0)))
+        latencies, missing = measure(mails, box.add, watch.wait, args, work, t_start, 90)
         report(latencies, missing, "Maildir new/ -> reply .eml in the outbox folder (embedded default)", 0.6, 1.0)
     finally:
         if proc is not None:
@@ -204,25 +212,7 @@ def main() -> None:
                                 cwd=work, start_new_session=True)
 
         # Warm-up (not counted): start-up, imports, first IDLE, first SMTP connection.
-        mid, raw = mails[0]
-        deliver(dovecot, raw)
-        if stamped.wait(mid, 60) is None:
-            raise SystemExit("no reply to the warm-up request\n" + (work / "daemon.log").read_text()[-3000:])
-        print(f"daemon up and answering {time.monotonic() - t_start:.1f} s after start (warm-up excluded)")
-        time.sleep(args.gap)
-
-        latencies: list[float] = []
-        missing = 0
-        for i, (mid, raw) in enumerate(mails[1:], 1):
-            t0 = time.monotonic()
-            deliver(dovecot, raw)
-            accepted = stamped.wait(mid, args.timeout)
-            if accepted is None:
-                missing += 1
-                print(f"  #{i}: no reply within {args.timeout} s")
-                continue
-            latencies.append(accepted - t0)
-            time.sleep(max(0.0, args.gap - (time.monotonic() - t0)))
+        latencies, missing = measure(mails, lambda raw: deliver(dovecot, raw), stamped.wait, args, work, t_start, 60)
 
         report(latencies, missing, "LMTP delivery -> reply accepted by SMTP, IDLE", 0.6, 1.0)
     finally:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +22,21 @@ from .records import Clock, iso, utcnow
 from .schema import apply_migrations
 
 
+def _enter_wal(conn: sqlite3.Connection, patience: float = 30.0) -> None:
+    """PRAGMA journal_mode=WAL, retried: on a fresh file, while another connection is switching
+    it, SQLite answers "database is locked" at once, without calling the busy handler (seen when
+    the daemon's threads open a new database together: 1 start in ~15)."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 class StoreBase:
     """One connection; use one Store per thread (SQLite in WAL mode serialises writers)."""
 
@@ -29,7 +45,7 @@ class StoreBase:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
+        _enter_wal(conn)
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA busy_timeout=30000")
         conn.execute("PRAGMA foreign_keys=ON")
