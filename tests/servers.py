@@ -405,7 +405,20 @@ class RelayHandler:
         if self.stamp is not None:
             content = self.stamp(envelope.mail_from or "", content, getattr(envelope, "peer", ("", 0)),
                                  getattr(envelope, "helo", ""))
-        lmtp_send(self.dovecot, envelope.mail_from or "", rcpts, content)
+        # Like an MTA's queue: Dovecot answering 421 or refusing connections while it restarts is
+        # retried for a while, not passed on as a permanent 5xx (aiosmtpd turns a handler's
+        # exception into "500"), which made the daemon give a real reply up mid-restart.
+        for attempt in range(40):
+            try:
+                lmtp_send(self.dovecot, envelope.mail_from or "", rcpts, content)
+                return
+            except smtplib.SMTPRecipientsRefused:
+                raise
+            except (smtplib.SMTPDataError, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as e:
+                code = getattr(e, "smtp_code", 421)
+                if not 400 <= code < 500 or attempt == 39:
+                    raise
+                time.sleep(0.25)
 
 
 class MxStamp:
