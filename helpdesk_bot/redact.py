@@ -66,16 +66,14 @@ _TOKEN = re.compile(r"\S+")
 _TRAILING = ".,;:!?)]}\"'"
 
 
+#: The parenthesis a qualifier may be (the same shape _TAIL accepts: no nesting, 40 characters).
+_PAREN = re.compile(r"\([^()\n]{0,40}\)")
+
+
 def _has_word_qualifier(quals: str) -> bool:
     """A qualifier word ("baru", "pokja 3"), not just a parenthesis: "dkim=pass (not aligned)
     spf=none" in an authentication verdict is no password."""
-    depth, rest = 0, []
-    for c in quals:
-        depth += c == "("
-        if not depth:
-            rest.append(c)
-        depth -= c == ")" and depth > 0
-    return bool("".join(rest).strip(" \t_"))
+    return bool(_PAREN.sub("", quals).strip(" \t_"))
 
 
 def _looks_like_credential(token: str) -> bool:
