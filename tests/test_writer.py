@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -131,8 +132,12 @@ def test_a_locked_database_is_raised_to_the_mailbox_thread_and_commits_nothing(t
 def test_stopping_finishes_the_mail_in_hand_and_refuses_the_queued_ones(tmp_path: Path) -> None:
     w = make_world(tmp_path, wib(2026, 11, 24, 9, 0))
     gate = threading.Event()
-    writer = _writer(w, gate=gate)
+    seen: list[str] = []
+    writer = _writer(w, seen, gate=gate)
     futures = [writer.submit(SourceMessage("helpdesk", f"k{i}", _request(i)), None) for i in range(3)]
+    deadline = time.monotonic() + 10
+    while not seen and time.monotonic() < deadline:  # the first mail is in hand (the writer waits at the gate)
+        time.sleep(0.005)
     stopper = threading.Thread(target=writer.stop)
     stopper.start()
     gate.set()
