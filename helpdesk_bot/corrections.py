@@ -40,12 +40,13 @@ class CorrectionError(Exception):
 
 def save_request_mail(config: Config, ticket_id: str, raw: bytes) -> None:
     """Keep the mail a ticket was opened from, for corrections to point at (private, purged
-    with the ticket's attachments)."""
+    with the ticket's attachments); called in the transaction that creates the ticket, after
+    ``attachments.store(fresh=True)`` cleared its directory."""
     from .attachments import _private_dir, _write_private, ticket_dir
 
     directory = ticket_dir(config, ticket_id)
     _private_dir(directory)
-    _write_private(directory / REQUEST_MAIL, raw)
+    _write_private(directory / REQUEST_MAIL, raw, new=True)
 
 
 def correct(store: Store, replies: ReplyService, ticket_id: str, kind: str, argument: str, actor: str,

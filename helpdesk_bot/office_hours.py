@@ -111,6 +111,9 @@ class OfficeCalendar:
         self._closed = frozenset(date.fromisoformat(d) for d in wh.closed_dates)
         self._open = frozenset(date.fromisoformat(d) for d in wh.open_dates)
         self._holidays: dict[int, holidays.HolidayBase] = {}
+        #: Open spans of a day (minutes; UTC datetimes), computed once: replies ask for the same days.
+        self._minute_cache: dict[date, tuple[MinuteSpan, ...]] = {}
+        self._utc_cache: dict[date, tuple[tuple[datetime, datetime], ...]] = {}
 
     # ---------------------------------------------------------------- days
 
@@ -145,7 +148,16 @@ class OfficeCalendar:
         return self._week
 
     def _minute_spans(self, day: date) -> tuple[MinuteSpan, ...]:
-        """Open spans of ``day`` as minutes, after holidays, closures and open dates."""
+        """Open spans of ``day`` as minutes, after holidays, closures and open dates (once a day:
+        asking the holidays package is the slow part, and every reply asks for the same days)."""
+        spans = self._minute_cache.get(day)
+        if spans is None:
+            if len(self._minute_cache) > 4096:  # a calendar lives as long as the daemon
+                self._minute_cache.clear()
+            spans = self._minute_cache[day] = self._compute_minute_spans(day)
+        return spans
+
+    def _compute_minute_spans(self, day: date) -> tuple[MinuteSpan, ...]:
         if day in self._closed:
             return ()
         if day not in self._open and self._package_holiday(day) is not None:
@@ -170,8 +182,14 @@ class OfficeCalendar:
         """Open spans of ``day`` as local aware datetimes, [start, end)."""
         return [(self._local(day, s), self._local(day, e)) for s, e in self._minute_spans(day)]
 
-    def _utc_spans(self, day: date) -> list[tuple[datetime, datetime]]:
-        return [(s.astimezone(dt_timezone.utc), e.astimezone(dt_timezone.utc)) for s, e in self.spans_for(day)]
+    def _utc_spans(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
+        spans = self._utc_cache.get(day)
+        if spans is None:
+            if len(self._utc_cache) > 4096:  # a calendar lives as long as the daemon
+                self._utc_cache.clear()
+            spans = self._utc_cache[day] = tuple(
+                (s.astimezone(dt_timezone.utc), e.astimezone(dt_timezone.utc)) for s, e in self.spans_for(day))
+        return spans
 
     def _local_date(self, when: datetime) -> date:
         _require_aware(when)

@@ -16,6 +16,7 @@ from email import encoders
 from email.charset import QP, Charset
 from email.header import Header
 from email.message import Message
+from email.policy import Compat32
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
@@ -61,6 +62,34 @@ class Outgoing:
     def message_id(self) -> str:
         return str(self.message["Message-ID"])
 
+    def as_bytes(self) -> bytes:
+        """The mail as it goes to the outbox (the same bytes as ``message.as_bytes()``)."""
+        return self.message.as_bytes(policy=_OWN_HEADERS)
+
+
+#: A header value that compat32 would write unchanged on one line: printable ASCII words
+#: separated by single spaces (no encoding, no folding, nothing to sanitise).
+_PLAIN_HEADER = re.compile(r"[!-~]+(?: [!-~]+)*")
+
+
+class _OwnHeaders(Compat32):
+    """compat32 with a shortcut for the headers a reply is mostly made of.
+
+    compat32 passes every header through ``email.header.Header`` to fold it, about 40 us a
+    header: a sixth of the writer's time per mail in a backlog. A short, plain ASCII value
+    comes out of that unchanged, so it is written directly; anything else (non-ASCII, long,
+    odd whitespace) takes compat32's own path. tests/test_reply_headers.py compares the two.
+    """
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        if (type(value) is str and len(name) + 2 + len(value) <= (self.max_line_length or 0)
+                and _PLAIN_HEADER.fullmatch(value)):
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+_OWN_HEADERS = _OwnHeaders()
+
 
 class _SnapshotLoader(jinja2.BaseLoader):
     """Templates from a snapshot of their sources, still named by their file (for tracebacks
@@ -83,6 +112,8 @@ class Renderer:
     #: Template sources by file name (RuleSet.templates); without them, read from templates_dir.
     sources: dict[str, str] | None = None
     env: jinja2.Environment = field(init=False)
+    #: Templates with no HTML variant: looked up once (a miss is an exception, and not cached by jinja).
+    _no_html: set[str] = field(init=False, default_factory=set)
 
     @classmethod
     def for_rules(cls, config: Config, rules: RuleSet) -> Renderer:
@@ -107,9 +138,12 @@ class Renderer:
         return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
     def render_html(self, name: str, **context: Any) -> str | None:
+        if name in self._no_html:
+            return None
         try:
             tpl = self.env.get_template(f"{name}.html.j2")
         except jinja2.TemplateNotFound:
+            self._no_html.add(name)
             return None
         context.setdefault("helpdesk", self.config.helpdesk)
         return tpl.render(**context)

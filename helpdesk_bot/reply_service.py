@@ -155,7 +155,7 @@ class ReplyService:
         """Put a rendered mail in the outbox table (the caller's transaction); link it to its ticket."""
         self.store.enqueue(ticket_id=ticket_id, kind=out.kind, automatic=out.automatic, message_id=out.message_id,
                            mail_from=self.config.smtp.from_address, recipients=out.recipients,
-                           raw=out.message.as_bytes(), mailbox=mailbox, deferred=deferred)
+                           raw=out.as_bytes(), mailbox=mailbox, deferred=deferred)
         if ticket_id:
             self.store.link_message_id(out.message_id, ticket_id)
 

@@ -300,6 +300,17 @@ def test_attachments_are_private_and_purged_after_retention(tmp_path):
     store.close()
 
 
+def test_an_attachments_folder_made_by_someone_else_is_made_private(tmp_path):
+    cfg = maildir_config(tmp_path)
+    root = cfg.resolve(cfg.storage.attachments)
+    root.mkdir(parents=True)
+    root.chmod(0o755)  # an older install, or an admin's mkdir
+    attachments._PRIVATE_ROOTS.discard(root)
+    drop(cfg, request_mail("Mohon ubah jadwal", attachments=[UBAH]))
+    run(cfg)
+    assert stat.S_IMODE(root.stat().st_mode) == 0o700
+
+
 def test_stale_files_of_a_crashed_attempt_are_cleared_for_a_new_ticket(tmp_path):
     cfg = maildir_config(tmp_path)
     stale = attachments.ticket_dir(cfg, f"HD-{dt.date.today().year}-00001")
