@@ -11,6 +11,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
+
 from helpdesk_bot.store import MIGRATIONS, Store, TicketSearch, inspect_database
 
 T0 = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.timezone.utc)
@@ -179,3 +181,49 @@ def test_the_old_import_path_is_the_same_store() -> None:
     from helpdesk_bot import tickets
 
     assert tickets.Store is Store and tickets.open_store.__module__ == "helpdesk_bot.store"
+
+
+def test_threads_of_one_process_take_turns_and_a_failed_transaction_lets_the_next_one_in(tmp_path: Path) -> None:
+    """Each thread has its own connection; writes take turns on a process-wide lock
+    (store/base.py _write_lock). A transaction that raises releases it; a thread that waits
+    longer than its connection's busy_timeout gets SQLite's own "database is locked"."""
+    import sqlite3
+    import threading
+
+    a, _ = make(tmp_path)
+    b = Store(tmp_path / "h.db")
+    with pytest.raises(RuntimeError):
+        with a.transaction():
+            ticket(a)
+            raise RuntimeError("a decision failed")
+    assert a.tickets() == []
+
+    inside, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with a.transaction():
+            ticket(a, requester="first@x.go.id")
+            inside.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert inside.wait(10)
+    b.conn.execute("PRAGMA busy_timeout=100")
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        with b.transaction():
+            ticket(b, requester="impatient@x.go.id")
+    b.conn.execute("PRAGMA busy_timeout=30000")
+
+    def second() -> None:
+        with b.transaction():
+            ticket(b, requester="second@x.go.id")
+
+    waiter = threading.Thread(target=second)
+    waiter.start()
+    waiter.join(0.3)
+    assert waiter.is_alive()  # waiting for the first transaction, not failing
+    release.set()
+    holder.join(10)
+    waiter.join(10)
+    assert sorted(t.requester for t in a.tickets()) == ["first@x.go.id", "second@x.go.id"]
