@@ -131,24 +131,32 @@ class Sender:
     def backoff(self, attempts: int) -> float:
         return min(self.config.smtp.retry_base * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
-    def flush(self, ignore_backoff: bool = False) -> DeliveryResult:
-        return asyncio.run(self.flush_async(ignore_backoff))
+    def flush(self, ignore_backoff: bool = False, seen: set[int] | None = None) -> DeliveryResult:
+        return asyncio.run(self.flush_async(ignore_backoff, seen))
 
-    async def flush_async(self, ignore_backoff: bool = False) -> DeliveryResult:
+    async def flush_async(self, ignore_backoff: bool = False, seen: set[int] | None = None) -> DeliveryResult:
+        """Send what is due; ``seen`` (outbox ids) is shared by the flushes of one ``run --once``
+        so that none of them tries a row twice in the same run."""
         result = DeliveryResult()
-        seen: set[int] = set()
+        seen = set() if seen is None else seen
         self.retry_copies()
+        after = 0  # pages through the outbox by id: rows tried already never hide the ones after them
         while True:
-            rows = [r for r in self.store.due_outbox(limit=200, ignore_backoff=ignore_backoff) if r["id"] not in seen]
-            if not rows:
+            page = self.store.due_outbox(limit=200, ignore_backoff=ignore_backoff, after_id=after)
+            if not page:
                 return result
-            seen.update(r["id"] for r in rows)
+            after = page[-1]["id"]
+            rows = [r for r in page if r["id"] not in seen]
+            if not rows:
+                continue
             try:
                 async with make_transport(self.config) as transport:
                     for row in rows:
+                        seen.add(row["id"])  # before the attempt: a row is tried once per run
                         await self._send_one(transport, row, result)
             except (OSError, asyncio.TimeoutError, aiosmtplib.SMTPException) as e:
                 # Connection-level failure: every remaining row of this batch waits for a retry.
+                seen.update(r["id"] for r in rows)
                 for row in rows:
                     if self.store.outbox_status(row["id"]) == "pending":
                         self._retry(row, f"{type(e).__name__}: {e}", result)
