@@ -140,6 +140,9 @@ def run(state: State, once: bool) -> None:
     """Run the daemon (IDLE where the server offers it, polling otherwise)."""
     config = state.config
     _setup_logging(config)
+    from .forkserver import start_early
+
+    start_early()  # the workers' imports run while the daemon's own stages import
     daemon = state.daemon()
     if once:
         summary = daemon.run_once()

@@ -15,8 +15,10 @@ import datetime as dt
 import os
 import signal
 import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,12 +35,19 @@ from .reload import RulesHolder
 from .sources import Source, SourceMessage, open_source
 from .store import Store, open_store
 from .workers import WorkerPool
-from .writer import Writer
+from .writer import Lane, Writer, WriterStopped
 
 log = structlog.get_logger("helpdesk_bot.daemon")
 
 #: Messages acknowledged per IMAP STORE while draining a backlog.
 ACK_BATCH = 50
+#: Mails handed to the writer whose outcome the mailbox thread has not taken yet.
+MAX_DECIDING = ACK_BATCH
+#: Later mails that may be fetched while one mail is still being analysed (a slow scan): beyond
+#: that the mailbox thread waits for it. Together with the two above, this bounds how far below
+#: the ledger's highest done UID a mail can be unfinished, which the IMAP source's look-back
+#: (sources/imap.py ACK_WINDOW) must cover, or a crash would leave it unread for good.
+MAX_AHEAD = 200
 
 
 @dataclass
@@ -66,6 +75,8 @@ class _Pending:
     future: Future[Analysis] | None
     #: Its Message-IDs and ticket tags, read from the raw header block (ordering.raw_keys).
     keys: frozenset[str] = frozenset()
+    #: Its place in the order of fetching (drain's MAX_AHEAD).
+    seq: int = 0
 
     def ready(self) -> bool:
         return self.future is None or self.future.done()
@@ -128,31 +139,53 @@ class Daemon:
         that drive a Pipeline on a fake clock) ``pipeline`` commits in this thread. ``pipeline``
         here only reads: the ledger (already done?) and the rule set the workers analyse with.
 
-        Mails are analysed in the worker pool while earlier ones are committed: up to ``window``
-        are in flight, and an analysed mail is committed as soon as no earlier mail of its
-        thread is still pending (ordering.py), so a slow scan or a poison mail holds back only
-        its own thread. Each message is acknowledged after its outcome is committed, in batches
-        of ACK_BATCH (one IMAP STORE for many): a crash before the batch's ack leaves messages
-        the ledger already knows, which the next fetch acknowledges without processing them again.
+        Three stages overlap, so that a backlog keeps every core busy: mails are analysed in the
+        worker pool (up to ``window`` at once; a slow one is overtaken by at most MAX_AHEAD later
+        mails); an analysed mail is handed to the writer as soon as no earlier mail of its thread
+        is still being analysed (ordering.py), without waiting for the decisions of the mails
+        handed over before it (up to MAX_DECIDING); and outcomes are collected in hand-over order. Each message is acknowledged only after its outcome is
+        committed, in batches of ACK_BATCH (one IMAP STORE for many): a crash before the batch's
+        ack leaves messages the ledger already knows, which the next fetch acknowledges without
+        processing them again. When a decision fails (database locked), the writer refuses the
+        rest of this pass (writer.Lane), nothing after it is acknowledged, and the error is raised.
         """
         pool = self.pool()
         window = max(4, 4 * pool.count)
+        lane = Lane()
         state = {"n": 0}
         committed: list[SourceMessage] = []
         pending: list[_Pending] = []
+        deciding: deque[tuple[SourceMessage, Future[Outcome]]] = deque()
 
-        decide = writer.process if writer is not None else pipeline.process
+        def hand_over(item: _Pending) -> None:
+            if writer is not None:
+                deciding.append((item.msg, writer.submit(item.msg, item.analysis(), lane)))
+            else:
+                done: Future[Outcome] = Future()
+                try:
+                    done.set_result(pipeline.process(item.msg, item.analysis()))
+                except Exception as e:
+                    done.set_exception(e)
+                deciding.append((item.msg, done))
+            collect(keep=MAX_DECIDING)
 
-        def commit(item: _Pending) -> None:
-            msg = item.msg
-            out = decide(msg, item.analysis())
+        def collect(keep: int) -> None:
+            """Take the outcomes of the oldest handed-over mails: those decided, and more (waiting)
+            while over ``keep`` are outstanding."""
+            while deciding and (len(deciding) > keep or deciding[0][1].done()):
+                msg, future = deciding[0]
+                out = _outcome(future, writer)
+                deciding.popleft()
+                after_commit(msg, out)
+
+        def after_commit(msg: SourceMessage, out: Outcome, ack: bool = True) -> None:
             if out.kind == "quarantined":
                 try:
                     source.quarantine(msg)
                 except Exception as e:  # the quarantine row is committed; moving is a courtesy
                     log.warning("quarantine_move_failed", mailbox=source.name, key=msg.key, error=str(e))
             committed.append(msg)
-            if len(committed) >= ACK_BATCH:
+            if ack and len(committed) >= ACK_BATCH:
                 source.ack_many(committed)
                 committed.clear()
             if summary is not None:
@@ -162,26 +195,38 @@ class Daemon:
             state["n"] += 1
 
         try:
-            for msg in source.fetch_new():
+            for seq, msg in enumerate(source.fetch_new()):
                 if self.stop_event.is_set():
                     break
                 if pipeline.is_done(msg):
-                    pending.append(_Pending(msg, None))
+                    pending.append(_Pending(msg, None, seq=seq))
                 else:
-                    pending.append(_Pending(msg, pool.submit(msg.raw, pipeline.rules), raw_keys(msg.raw)))
-                self._commit_ready(pending, commit, keep=window - 1)
-            self._commit_ready(pending, commit, keep=0)
+                    pending.append(_Pending(msg, pool.submit(msg.raw, pipeline.rules), raw_keys(msg.raw), seq))
+                self._hand_over_ready(pending, hand_over, keep=window - 1)
+                while pending and seq - pending[0].seq >= MAX_AHEAD and not self.stop_event.is_set():
+                    self._hand_over_ready(pending, hand_over, keep=len(pending) - 1)  # wait for the slow one
+                collect(keep=MAX_DECIDING)
+            self._hand_over_ready(pending, hand_over, keep=0)
+            collect(keep=0)
         finally:
-            for item in pending:  # not committed: not acknowledged, so fetched again next time
+            for item in pending:  # not handed over: not acknowledged, so fetched again next time
                 if item.future is not None:
                     item.future.cancel()
+            # Handed over before an error or a stop: the writer decides or refuses each of them
+            # in moments; those committed are handled like the rest and acknowledged with them.
+            for msg, future in deciding:
+                try:
+                    out = _outcome(future, writer)
+                except Exception:
+                    continue
+                after_commit(msg, out, ack=False)
             if committed:
                 source.ack_many(committed)
         return state["n"]
 
-    def _commit_ready(self, pending: list[_Pending], commit: Callable[[_Pending], None], keep: int) -> None:
-        """Commit every analysed mail no earlier pending mail of its thread holds back; wait for
-        analyses while more than ``keep`` mails are pending."""
+    def _hand_over_ready(self, pending: list[_Pending], hand_over: Callable[[_Pending], None], keep: int) -> None:
+        """Hand over every analysed mail no earlier pending mail of its thread holds back; wait
+        for analyses while more than ``keep`` mails are pending."""
         while pending and not self.stop_event.is_set():
             index = None
             for i, item in enumerate(pending):
@@ -192,7 +237,7 @@ class Daemon:
                     index = i
                     break
             if index is not None:
-                commit(pending.pop(index))
+                hand_over(pending.pop(index))
                 continue
             if len(pending) <= keep:
                 return
@@ -237,11 +282,21 @@ class Daemon:
     # -- run once -------------------------------------------------------------------------------
 
     def run_once(self) -> Summary:
+        """Drain every mailbox once, do what the clock would do now, send what is due, stop.
+
+        Replies are sent while the mailboxes drain (a sender thread, as in the daemon), so a
+        backlog's acknowledgements leave while later mails are still being analysed; every
+        outbox row is tried at most once per run (a failed one waits for the next run).
+        """
         summary = Summary()
         store = open_store(self.config)
         writer = self.make_writer().start()
+        tried: set[int] = set()
+        drained = threading.Event()
+        sender = threading.Thread(target=self._send_while, args=(drained, tried, summary), name="sender", daemon=True)
         try:
             self.pool().start()  # workers fork while the mailboxes connect
+            sender.start()
             pipeline = self.pipeline(store)
             for mb in self.config.mailbox:
                 source = open_source(mb, self.config, store)
@@ -253,6 +308,10 @@ class Daemon:
                     log.error("mailbox_failed", mailbox=mb.name, error=str(e))
                 finally:
                     source.close()
+            drained.set()
+            self.outbox_event.set()
+            if sender.is_alive():
+                sender.join()
             # What the clock would do now (reminders, overdue marks, a due digest), so that a
             # cron job running `run --once` gets them too; every job is idempotent.
             from . import scheduler
@@ -262,13 +321,37 @@ class Daemon:
             except Exception as e:
                 summary.errors.append(f"clock: {type(e).__name__}: {e}")
                 log.error("clock_error", error=str(e))
-            summary.add_delivery(Sender(self.config, store, self._on_sent).flush(ignore_backoff=True))
+            summary.add_delivery(Sender(self.config, store, self._on_sent).flush(ignore_backoff=True, seen=tried))
         finally:
+            drained.set()
+            self.outbox_event.set()
+            if sender.is_alive():
+                sender.join()
             writer.stop()
             self._close_pool()
             self._close_sent_copies()
             store.close()
         return summary
+
+    def _send_while(self, drained: threading.Event, tried: set[int], summary: Summary) -> None:
+        """run_once's sender: send what the writer queues until the mailboxes are drained."""
+        try:
+            store = open_store(self.config)
+        except Exception as e:  # the final flush in run_once sends everything anyway
+            log.warning("sender_error", error=f"{type(e).__name__}: {e}")
+            return
+        try:
+            sender = Sender(self.config, store, self._on_sent)
+            while not drained.is_set():
+                self.outbox_event.wait(1.0)
+                self.outbox_event.clear()
+                try:
+                    summary.add_delivery(sender.flush(ignore_backoff=True, seen=tried))
+                except Exception as e:  # the run fails (exit 1); rows not tried yet go in the final flush
+                    summary.errors.append(f"sender: {type(e).__name__}: {e}")
+                    log.error("sender_error", error=f"{type(e).__name__}: {e}")
+        finally:
+            store.close()
 
     # -- run forever ----------------------------------------------------------------------------
 
@@ -416,6 +499,16 @@ class Daemon:
             notify("WATCHDOG=1")
         notify("STOPPING=1")
         self.stop()
+
+
+def _outcome(future: Future[Outcome], writer: Writer | None) -> Outcome:
+    """A handed-over mail's committed Outcome (or its error), waiting while the writer lives."""
+    while True:
+        try:
+            return future.result(timeout=1.0)
+        except FutureTimeout:
+            if writer is not None and not writer.alive():
+                raise WriterStopped("the writer stopped") from None
 
 
 def default_hooks() -> list[Any]:

@@ -16,9 +16,9 @@ its own pipe, driven by one thread of the daemon (a *slot*); a slot waits on its
 deadline (``Connection.poll``), which releases the GIL, so the daemon's other threads (IMAP,
 SMTP, the writer, the watchdog) never wait for an analysis.
 
-Processes come from a ``forkserver`` that has imported the analysis code once (PDF libraries
-included), so starting or replacing a worker is a fork, not an interpreter start, and never a
-fork of the daemon's own threads and connections. The rule set is sent to a worker once per
+Processes come from a ``forkserver`` (forkserver.py) that has imported the analysis code once
+(PDF libraries included), so starting or replacing a worker is a fork, not an interpreter start,
+and never a fork of the daemon's own threads and connections. The rule set is sent to a worker once per
 version. Workers never write the database: they read the extraction cache through a read-only
 connection, and what they extracted travels back in the Analysis for the writer to store.
 
@@ -44,6 +44,7 @@ from typing import Any
 
 import structlog
 
+from . import forkserver
 from .analysis import Analysis, RecordingCache, analyse
 from .config import Config, LimitsConfig
 from .ruleset import RuleSet
@@ -148,21 +149,6 @@ def _answer(conn: multiprocessing.connection.Connection, message: tuple[str, Any
 # -- the daemon's side -------------------------------------------------------------------------------
 
 
-#: Imported once by the forkserver, so a new worker starts warm (the PDF, image and Office
-#: libraries are imported lazily by the documents package: in a fresh worker that took seconds).
-PRELOAD = ("helpdesk_bot.workers", "helpdesk_bot.trust", "mailparser", "pypdfium2", "pdfplumber",
-           "pdfminer.pdftypes", "pdfminer.psparser", "PIL.Image", "PIL.ImageOps", "pytesseract", "docx")
-
-
-def _context() -> Any:
-    """forkserver (a clean, single-threaded parent with the analysis code imported) where available."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(list(PRELOAD))  # a module that fails to import is skipped
-        return ctx
-    return multiprocessing.get_context("spawn")  # pragma: no cover - not Linux
-
-
 class _Worker:
     """One process and the daemon's end of its pipe."""
 
@@ -262,7 +248,7 @@ class WorkerPool:
         self._workers: dict[int, _Worker] = {}
         self._lock = threading.Lock()
         self._closed = False
-        self._ctx = _context()
+        self._ctx = forkserver.context()
 
     @classmethod
     def from_config(cls, config: Config, hook: str = "") -> "WorkerPool":

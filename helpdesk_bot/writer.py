@@ -43,11 +43,30 @@ class WriterStopped(Exception):
     """The writer stopped before it decided this mail; it is not acknowledged, so it comes again."""
 
 
+class EarlierMailFailed(WriterStopped):
+    """An earlier mail of the same lane failed (database locked, disk full): this one is not
+    decided either, so a follow-up never overtakes its request; both come again."""
+
+
+class Lane:
+    """The mails one mailbox thread hands over in one pass, in their order.
+
+    A mailbox thread hands mails over without waiting for each decision (the writer is never
+    idle while a backlog drains). When one decision raises, every later mail of its lane is
+    refused instead of decided: the caller stops, leaves them unacknowledged, and the next
+    pass brings them again in the same order.
+    """
+
+    def __init__(self) -> None:
+        self.failed = False
+
+
 @dataclass
 class _Item:
     mailbox: str
     msg: SourceMessage
     analysis: Analysis | None
+    lane: Lane | None = None
     future: Future[Outcome] = field(default_factory=Future)
 
 
@@ -79,9 +98,13 @@ class Writer:
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def submit(self, msg: SourceMessage, analysis: Analysis | None) -> Future[Outcome]:
-        """Queue one mail for its decision; the future holds its Outcome (or the error)."""
-        item = _Item(msg.mailbox, msg, analysis)
+    def submit(self, msg: SourceMessage, analysis: Analysis | None, lane: Lane | None = None) -> Future[Outcome]:
+        """Queue one mail for its decision; the future holds its Outcome (or the error).
+
+        Mails are decided in the order they are submitted; with a ``lane``, a mail whose
+        lane already had a failure is refused with :class:`EarlierMailFailed`.
+        """
+        item = _Item(msg.mailbox, msg, analysis, lane)
         if self._stopping.is_set() or not self.alive():
             item.future.set_exception(WriterStopped("the writer is not running"))
             return item.future
@@ -130,9 +153,14 @@ class Writer:
                     continue
                 if not item.future.set_running_or_notify_cancel():
                     continue
+                if item.lane is not None and item.lane.failed:
+                    item.future.set_exception(EarlierMailFailed("an earlier mail of this pass was not decided"))
+                    continue
                 try:
                     out = pipeline.process(item.msg, item.analysis)
                 except BaseException as e:  # noqa: BLE001 - handed to the caller, never ends the thread
+                    if item.lane is not None:
+                        item.lane.failed = True
                     item.future.set_exception(e)
                     if not isinstance(e, Exception):
                         raise
@@ -156,4 +184,4 @@ class Writer:
                 item.future.set_exception(WriterStopped("the writer stopped"))
 
 
-__all__ = ["Writer", "WriterStopped"]
+__all__ = ["EarlierMailFailed", "Lane", "Writer", "WriterStopped"]

@@ -135,6 +135,16 @@ def test_unacked_mail_just_below_last_uid_is_finished_not_lost(mailbox, make_sou
     assert b"$HelpdeskDone" not in flags[uids[0]]
 
 
+def test_the_look_back_covers_every_mail_the_daemon_can_leave_unfinished_below_the_last_done_uid():
+    """A crash can leave, below the ledger's highest done UID, committed mail not yet
+    acknowledged (ACK_BATCH waiting, MAX_DECIDING with the writer) and mail still being
+    analysed that later mail overtook (MAX_AHEAD): all of it must be looked at again."""
+    from helpdesk_bot import daemon
+    from helpdesk_bot.sources import imap
+
+    assert imap.ACK_WINDOW >= daemon.ACK_BATCH + daemon.MAX_DECIDING + daemon.MAX_AHEAD
+
+
 def test_uidvalidity_change_rescans_but_skips_acked(mailbox, make_source, ledger):
     deliver(mailbox, make_mail("Lama"))
     src = make_source()

@@ -147,3 +147,19 @@ def test_a_follow_up_is_never_decided_before_its_request(tmp_path):
     assert [r["outcome"] for r in rows[1:]] == ["ticket", "followup"]
     assert rows[2]["ticket_id"] == rows[1]["ticket_id"]
     assert summary.counts == {"ticket": 2, "followup": 1}
+
+
+def test_a_slow_mail_is_overtaken_by_a_bounded_number_of_later_mails(tmp_path, monkeypatch):
+    """Unrelated mail overtakes a slow scan, but only up to daemon.MAX_AHEAD mails: further back
+    than the IMAP look-back (sources/imap.py ACK_WINDOW), a crash would leave it unread."""
+    from helpdesk_bot import daemon
+
+    monkeypatch.setattr(daemon, "MAX_AHEAD", 3)
+    cfg = _config(tmp_path, timeout_seconds=60.0)
+    drop(cfg, request_mail("POISON-SLOW Mohon ubah jadwal", attachments=[UBAH], sender="Lambat <lambat@garutkab.go.id>"))
+    for i in range(8):
+        drop(cfg, request_mail(f"Mohon ubah jadwal {i}", attachments=[UBAH], sender=f"Pokja {i} <p{i}@garutkab.go.id>"))
+    summary = Daemon(cfg, analysis_hook="poison:hook").run_once()
+    subjects = [r["subject"] for r in _ledger(cfg)]
+    assert summary.counts == {"ticket": 9}
+    assert 1 <= subjects.index("POISON-SLOW Mohon ubah jadwal") <= 3  # overtaken, by 3 at most

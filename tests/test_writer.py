@@ -19,7 +19,7 @@ from helpdesk_bot.reply_service import ReplyService
 from helpdesk_bot.sources.base import SourceMessage
 from helpdesk_bot.tickets import Store
 from helpdesk_bot.workflow import thread_hooks
-from helpdesk_bot.writer import Writer, WriterStopped
+from helpdesk_bot.writer import EarlierMailFailed, Lane, Writer, WriterStopped
 from test_workflow import World, make_world, ubah_jadwal_request, wib
 
 MAILS = 6
@@ -149,3 +149,46 @@ def test_stopping_finishes_the_mail_in_hand_and_refuses_the_queued_ones(tmp_path
     assert len(w.store.tickets()) == 1
     with pytest.raises(WriterStopped):
         writer.process(SourceMessage("helpdesk", "k9", _request(9)))
+
+
+def test_after_a_failed_decision_the_rest_of_its_pass_is_refused_and_other_passes_go_on(tmp_path: Path) -> None:
+    """A mailbox thread hands a backlog over without waiting for each decision (writer.Lane):
+    when one decision fails (database locked), the mails handed over after it in the same pass
+    are not decided (a follow-up must not overtake its request); they stay unacknowledged and
+    come again. Another mailbox's pass is not affected."""
+    w = make_world(tmp_path, wib(2026, 11, 24, 9, 0))
+    gate = threading.Event()
+
+    def make() -> Pipeline:
+        store = Store(w.store.path, clock=w.clock)
+        pipeline = Pipeline(w.config, store, lambda: w.pipeline.rules, w.pipeline.calendar, hooks=thread_hooks())
+        process = pipeline.process
+
+        def flaky(msg, analysis=None):  # type: ignore[no-untyped-def]
+            gate.wait(10)  # every mail below is queued before the first is decided
+            if msg.key == "helpdesk-1":
+                raise sqlite3.OperationalError("database is locked")
+            return process(msg, analysis)
+
+        pipeline.process = flaky  # type: ignore[method-assign]
+        return pipeline
+
+    writer = Writer(make, close=lambda p: p.store.close()).start()
+    try:
+        helpdesk, info = Lane(), Lane()
+        first = writer.submit(SourceMessage("helpdesk", "helpdesk-1", _request(1)), None, helpdesk)
+        later = [writer.submit(SourceMessage("helpdesk", f"helpdesk-{i}", _request(i)), None, helpdesk) for i in (2, 3)]
+        other = writer.submit(SourceMessage("info", "info-4", _request(4)), None, info)
+        gate.set()
+        with pytest.raises(sqlite3.OperationalError):
+            first.result(10)
+        for f in later:
+            with pytest.raises(EarlierMailFailed):
+                f.result(10)
+        assert other.result(10).kind == "ticket"
+        assert [w.store.outcome_of("helpdesk", f"helpdesk-{i}") for i in (1, 2, 3)] == [None, None, None]
+        assert w.store.outcome_of("info", "info-4") == "ticket"
+        # The next pass (a new lane) decides them.
+        assert writer.submit(SourceMessage("helpdesk", "helpdesk-2", _request(2)), None, Lane()).result(10).kind == "ticket"
+    finally:
+        writer.stop()

@@ -27,8 +27,11 @@ from imapclient.imapclient import SocketTimeout
 
 from .base import Source, SourceMessage
 
-#: How far below the ledger's last UID unfinished acks are looked for (the daemon's ack batch).
-ACK_WINDOW = 100
+#: How far below the ledger's highest done UID unfinished mail is looked for: a crash can leave
+#: committed mail unacknowledged (the daemon acks in batches, with decisions still outstanding)
+#: and a slow mail unfinished while later ones were done. daemon.py bounds both
+#: (ACK_BATCH + MAX_DECIDING + MAX_AHEAD = 300 mails); tests/test_imap_source.py checks the sum.
+ACK_WINDOW = 1000
 DONE_KEYWORD = "$HelpdeskDone"
 QUARANTINE_KEYWORD = "$HelpdeskQuarantine"
 SEEN = b"\\Seen"
