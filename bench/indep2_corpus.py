@@ -633,10 +633,16 @@ def render_docx(pages: list[list], rng: random.Random) -> bytes:
 
 
 def _font(size: int, bold: bool = False, serif: bool = True):
+    """DejaVu Serif, or Liberation Sans (Debian fonts-liberation; .ci/run installs it, so the
+    figures in the notes are reproduced) and DejaVu Sans where it is not installed."""
     from PIL import ImageFont
-    name = ("dejavu/DejaVuSerif-Bold.ttf" if bold else "dejavu/DejaVuSerif.ttf") if serif else \
-        ("liberation/LiberationSans-Bold.ttf" if bold else "liberation/LiberationSans-Regular.ttf")
-    return ImageFont.truetype(str(FONT_DIR / name), size)
+    if serif:
+        names = ["dejavu/DejaVuSerif-Bold.ttf" if bold else "dejavu/DejaVuSerif.ttf"]
+    else:
+        names = ["liberation/LiberationSans-Bold.ttf" if bold else "liberation/LiberationSans-Regular.ttf",
+                 "dejavu/DejaVuSans-Bold.ttf" if bold else "dejavu/DejaVuSans.ttf"]
+    path = next((FONT_DIR / n for n in names if (FONT_DIR / n).exists()), FONT_DIR / names[0])
+    return ImageFont.truetype(str(path), size)
 
 
 def _wrap(text: str, width: int) -> list[str]:
