@@ -14,8 +14,8 @@ helpdesk@'s INBOX over LMTP beforehand. Then, in the same run:
   acknowledges N messages and appends N copies to the Sent folder.
 
 Prints both times and the ratio (issue 10's target: within 1.5x), and the CPU seconds each
-process used while the daemon ran, which is where the time goes on a machine with few cores. ``--profile`` runs the daemon
-in-process under cProfile instead and prints the top functions.
+process used while the daemon ran, which is where the time goes on a machine with few cores.
+``--profile`` runs the daemon in-process under cProfile instead and prints the top functions.
 
     python3 bench/bench_backlog.py            # N = 1000
     python3 bench/bench_backlog.py -n 200 --profile

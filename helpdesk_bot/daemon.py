@@ -143,10 +143,10 @@ class Daemon:
         worker pool (up to ``window`` at once; a slow one is overtaken by at most MAX_AHEAD later
         mails); an analysed mail is handed to the writer as soon as no earlier mail of its thread
         is still being analysed (ordering.py), without waiting for the decisions of the mails
-        handed over before it (up to MAX_DECIDING); and outcomes are collected in hand-over order. Each message is acknowledged only after its outcome is
-        committed, in batches of ACK_BATCH (one IMAP STORE for many): a crash before the batch's
-        ack leaves messages the ledger already knows, which the next fetch acknowledges without
-        processing them again. When a decision fails (database locked), the writer refuses the
+        handed over before it (up to MAX_DECIDING); and outcomes are collected in hand-over order.
+        Each message is acknowledged only after its outcome is committed, in batches of ACK_BATCH
+        (one IMAP STORE for many): a crash before the batch's ack leaves messages the ledger
+        already knows, which the next fetch acknowledges without processing them again. When a decision fails (database locked), the writer refuses the
         rest of this pass (writer.Lane), nothing after it is acknowledged, and the error is raised.
         """
         pool = self.pool()
