@@ -18,7 +18,6 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +34,7 @@ from .reload import RulesHolder
 from .sources import Source, SourceMessage, open_source
 from .store import Store, open_store
 from .workers import WorkerPool
-from .writer import Lane, Writer, WriterStopped
+from .writer import Lane, Writer
 
 log = structlog.get_logger("helpdesk_bot.daemon")
 
@@ -146,8 +145,9 @@ class Daemon:
         handed over before it (up to MAX_DECIDING); and outcomes are collected in hand-over order.
         Each message is acknowledged only after its outcome is committed, in batches of ACK_BATCH
         (one IMAP STORE for many): a crash before the batch's ack leaves messages the ledger
-        already knows, which the next fetch acknowledges without processing them again. When a decision fails (database locked), the writer refuses the
-        rest of this pass (writer.Lane), nothing after it is acknowledged, and the error is raised.
+        already knows, which the next fetch acknowledges without processing them again. When a
+        decision fails (database locked), the writer refuses the rest of this pass (writer.Lane),
+        nothing after it is acknowledged, and the error is raised.
         """
         pool = self.pool()
         window = max(4, 4 * pool.count)
@@ -502,13 +502,8 @@ class Daemon:
 
 
 def _outcome(future: Future[Outcome], writer: Writer | None) -> Outcome:
-    """A handed-over mail's committed Outcome (or its error), waiting while the writer lives."""
-    while True:
-        try:
-            return future.result(timeout=1.0)
-        except FutureTimeout:
-            if writer is not None and not writer.alive():
-                raise WriterStopped("the writer stopped") from None
+    """A handed-over mail's Outcome: from the writer, or already decided in this thread."""
+    return writer.outcome(future) if writer is not None else future.result()
 
 
 def default_hooks() -> list[Any]:

@@ -111,9 +111,8 @@ class OfficeCalendar:
         self._closed = frozenset(date.fromisoformat(d) for d in wh.closed_dates)
         self._open = frozenset(date.fromisoformat(d) for d in wh.open_dates)
         self._holidays: dict[int, holidays.HolidayBase] = {}
-        #: Open spans of a day (minutes; UTC datetimes), computed once: replies ask for the same days.
+        #: Open spans of a day, computed once: every reply asks for the same few days.
         self._minute_cache: dict[date, tuple[MinuteSpan, ...]] = {}
-        self._utc_cache: dict[date, tuple[tuple[datetime, datetime], ...]] = {}
 
     # ---------------------------------------------------------------- days
 
@@ -182,14 +181,8 @@ class OfficeCalendar:
         """Open spans of ``day`` as local aware datetimes, [start, end)."""
         return [(self._local(day, s), self._local(day, e)) for s, e in self._minute_spans(day)]
 
-    def _utc_spans(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
-        spans = self._utc_cache.get(day)
-        if spans is None:
-            if len(self._utc_cache) > 4096:  # a calendar lives as long as the daemon
-                self._utc_cache.clear()
-            spans = self._utc_cache[day] = tuple(
-                (s.astimezone(dt_timezone.utc), e.astimezone(dt_timezone.utc)) for s, e in self.spans_for(day))
-        return spans
+    def _utc_spans(self, day: date) -> list[tuple[datetime, datetime]]:
+        return [(s.astimezone(dt_timezone.utc), e.astimezone(dt_timezone.utc)) for s, e in self.spans_for(day)]
 
     def _local_date(self, when: datetime) -> date:
         _require_aware(when)

@@ -117,7 +117,10 @@ class Writer:
         A transient failure (database locked, disk full) is raised here as it was raised in the
         writer, so the mailbox loop backs off and leaves the message unacknowledged.
         """
-        future = self.submit(msg, analysis)
+        return self.outcome(self.submit(msg, analysis))
+
+    def outcome(self, future: Future[Outcome]) -> Outcome:
+        """A submitted mail's committed Outcome (or its error), waiting as long as the writer lives."""
         while True:
             try:
                 return future.result(timeout=1.0)
