@@ -228,6 +228,7 @@ def ticket_show(state: State, ticket_id: str, as_json: bool) -> None:
 
 def _render_ticket(ticket: Any, events: list[dict[str, Any]], files: list[Path], assignee: str, tz: str,
                    local_time: Any) -> str:
+    from .parse import plain_text
     from .store import parse_iso
 
     t = ticket
@@ -257,7 +258,7 @@ def _render_ticket(ticket: Any, events: list[dict[str, Any]], files: list[Path],
         when = local_time(parse_iso(e["at"]), tz)
         detail = json.loads(e["detail"] or "{}")
         lines.append(f"  {when}  {e['kind']:<20} {e['actor'] or '-'}  {_detail(e['kind'], detail)}")
-    return "\n".join(lines)
+    return plain_text("\n".join(lines))  # every value above came from a mail: no terminal escapes
 
 
 def _detail(kind: str, d: dict[str, Any]) -> str:

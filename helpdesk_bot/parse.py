@@ -177,12 +177,22 @@ def _decode_8bit(value: object) -> str:
 #: Control characters (C0, DEL) as spaces: an encoded word may decode to CR/LF ("=0D=0ABcc: ...").
 #: Such a subject repeated in a reply's Subject was refused by the mail library (the mail was
 #: quarantined) and, written anywhere else, would start a new line or end a C string.
-_CONTROLS = {i: " " for i in [*range(0x00, 0x20), 0x7F]}
+#: C0 controls, DEL and the C1 controls (U+0080-U+009F: CSI and OSC as one character are
+#: terminal escapes too).
+_CONTROLS = {i: " " for i in [*range(0x00, 0x20), *range(0x7F, 0xA0)]}
+#: The same, line breaks and tabs kept.
+_CONTROLS_IN_TEXT = {i: v for i, v in _CONTROLS.items() if i not in (0x09, 0x0A)}
 
 
 def one_line(text: str) -> str:
     """Decoded header text on one line: control characters as spaces, runs of spaces as one."""
     return " ".join(text.translate(_CONTROLS).split())
+
+
+def plain_text(text: str) -> str:
+    """Mail text as it may be shown on a terminal: lines and tabs kept, every other control
+    character (ESC of an escape sequence, BEL, C1) a space."""
+    return text.translate(_CONTROLS_IN_TEXT)
 
 
 def _header(msg: email.message.Message, name: str) -> str:

@@ -35,6 +35,7 @@ from .fields import normalise
 from .identity import normalise as normalise_address
 from .office_hours import OfficeCalendar
 from .outcome import Outcome
+from .parse import plain_text
 from .promises import Promise, schedule
 from .reply_service import ReplyService
 from .ruleset import RequestType, RuleSet
@@ -489,8 +490,9 @@ MAX_REQUESTER_TEXT = 8000
 
 
 def requester_text(text: str) -> str:
-    """The requester's own text (quoted thread cut off), redacted, capped: what staff read in ``ticket show``."""
-    return redaction.redact(own_text((text or "")[: MAX_REQUESTER_TEXT * 4]))[:MAX_REQUESTER_TEXT]
+    """The requester's own text (quoted thread cut off), redacted, capped, without terminal
+    escapes: what staff read in ``ticket show``."""
+    return plain_text(redaction.redact(own_text((text or "")[: MAX_REQUESTER_TEXT * 4])))[:MAX_REQUESTER_TEXT]
 
 
 def initial_status(rt: RequestType, result: Classification) -> str:

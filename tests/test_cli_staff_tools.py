@@ -174,6 +174,23 @@ def test_ticket_show_in_wib_with_fields_missing_attachments_and_audit_trail(desk
     assert data["ticket"]["created_at"] == created and data["attachments"][0]["size"] > 0
 
 
+def test_ticket_show_prints_no_terminal_escape_a_mail_or_a_note_carried(desk):
+    """ESC sequences (OSC 52 writes the clipboard, a title, clearing the screen), BEL and the
+    one-character C1 CSI/OSC in a requester's text or a note reach staff's terminal as spaces."""
+    from helpers import drop
+
+    body = ("Dengan hormat, mohon ubah jadwal\x1b]52;c;cm0gLXJmIH4K\x07 tender kami.\x1b[2J\n"
+            "Terima kasih\x9d0;judul palsu\x07 \x9b31m Pokja.")
+    drop(load(desk), request_mail("Mohon ubah jadwal", body, sender="Pokja Iseng <iseng@garutkab.go.id>"))
+    assert cli(desk, "run", "--once").exit_code == 0
+    [(tid,)] = rows(desk, "SELECT id FROM tickets WHERE requester = 'iseng@garutkab.go.id'")
+    assert cli(desk, "ticket", "note", tid, "-t", "cek\x1b]0;judul\x07 lagi").exit_code == 0
+    out = cli(desk, "ticket", "show", tid).output
+    assert "mohon ubah jadwal" in out and "tender kami" in out and "cek" in out
+    controls = {c for c in out if (ord(c) < 0x20 and c not in "\n\t") or 0x7F <= ord(c) < 0xA0}
+    assert not controls, sorted(map(hex, map(ord, controls)))
+
+
 # ---------------------------------------------------------------------------------------------
 # tickets list filters and CSV
 
