@@ -58,3 +58,33 @@ def test_wait_returns_when_a_file_lands_and_falls_back_to_polling(tmp_path: Path
         assert 0.15 <= time.monotonic() - t < 5  # poll_interval = 0.2
     finally:
         source.close()
+
+
+class _Ledger:
+    """The ledger's two questions, answered from a set of done keys."""
+
+    def __init__(self, done: set[str]):
+        self.done = done
+
+    def is_done(self, mailbox: str, key: str) -> bool:
+        return key in self.done
+
+    def last_uid(self, mailbox: str, uidvalidity: int) -> int:  # pragma: no cover - IMAP only
+        return 0
+
+
+def test_a_recorded_mail_left_in_new_by_a_crash_is_moved_and_not_fetched_again(tmp_path: Path):
+    """Acks follow commits in batches: a daemon killed in between leaves recorded mail in new/.
+    The next fetch finishes the move (as the IMAP source sets its keyword) and skips it."""
+    cfg = load(ops_config(tmp_path))
+    mb = cfg.mailbox[0]
+    cfg.resolve(mb.path).parent.mkdir(parents=True, exist_ok=True)
+    box = mailbox.Maildir(str(cfg.resolve(mb.path)), create=True)
+    done_key = box.add(b"Subject: sudah\n\nisi\n")
+    box.add(b"Subject: belum\n\nisi\n")
+    source = MaildirSource(mb, cfg, ledger=_Ledger({done_key}))
+    fetched = [m.raw for m in source.fetch_new()]
+    assert fetched == [b"Subject: belum\n\nisi\n"]
+    new = cfg.resolve(mb.path) / "new"
+    assert not any(p.name.startswith(done_key) for p in new.iterdir())
+    assert any(p.name.startswith(done_key) for p in (cfg.resolve(mb.path) / "cur").iterdir())

@@ -2,8 +2,9 @@
 
 Messages in ``new/`` and ``cur/`` that the ledger has not recorded are pending; ``ack`` moves
 a message from ``new/`` to ``cur/`` (standard Maildir semantics for "seen by a program",
-without the S flag, so a person's mail client still shows it unread). The key is the unique
-part of the file name, which survives that move.
+without the S flag, so a person's mail client still shows it unread); a recorded one still in
+``new/`` (the daemon stopped between commit and ack) is moved by the next fetch. The key is
+the unique part of the file name, which survives that move.
 
 ``wait`` returns as soon as a file lands in ``new/``: the directory is watched with inotify
 (``inotify_simple``; a delivery renames or links into ``new/``, a hand copy writes there),
@@ -88,7 +89,15 @@ class MaildirSource(Source):
     def fetch_new(self, batch: int = 50) -> Iterator[SourceMessage]:
         box = self._box()
         box._refresh()  # noqa: SLF001 - pick up files delivered since the last scan
-        keys = sorted((k for k in box.iterkeys() if not self.ledger.is_done(self.name, k)), key=_arrival)
+        keys = []
+        for key in box.iterkeys():
+            if not self.ledger.is_done(self.name, key):
+                keys.append(key)
+            elif box._toc.get(key, "").startswith("new"):  # noqa: SLF001
+                # Committed, but the daemon stopped before moving it (acks follow commits in
+                # batches): finish the ack, or it would stay in new/ for good.
+                self.ack(SourceMessage(self.name, key, b""))
+        keys.sort(key=_arrival)
         for key in keys:
             try:
                 with box.get_file(key) as f:
